@@ -1,0 +1,18 @@
+#include "swinpp/model/mlp.h"
+
+#include <torch/torch.h>
+
+namespace swinpp {
+
+MlpImpl::MlpImpl(int64_t dim, int64_t hidden, double drop) {
+  fc1_ = register_module("fc1", torch::nn::Linear(dim, hidden));
+  fc2_ = register_module("fc2", torch::nn::Linear(hidden, dim));
+  drop_ = register_module("drop", torch::nn::Dropout(drop));
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  auto h = drop_->forward(torch::gelu(fc1_->forward(x)));  // [..., hidden]
+  return drop_->forward(fc2_->forward(h));                 // [..., C]
+}
+
+}  // namespace swinpp

@@ -1,0 +1,74 @@
+#include "swinpp/model/window_attention.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "swinpp/model/window_geometry.h"
+
+namespace swinpp {
+
+namespace F = torch::nn::functional;
+
+WindowAttentionImpl::WindowAttentionImpl(const WindowAttentionOptions& o) : options(o) {
+  const int64_t dim = o.dim(), heads = o.heads();
+  logit_scale_ = register_parameter("logit_scale", torch::full({heads, 1, 1}, std::log(10.0)));
+  cpb_mlp_ = register_module(
+      "cpb_mlp",
+      torch::nn::Sequential(torch::nn::Linear(torch::nn::LinearOptions(2, 512)),
+                            torch::nn::ReLU(torch::nn::ReLUOptions(true)),
+                            torch::nn::Linear(torch::nn::LinearOptions(512, heads).bias(false))));
+  relative_coords_table_ = register_buffer(
+      "relative_coords_table", relative_coords_table(o.window(), o.pretrained_window()));
+  relative_position_index_ =
+      register_buffer("relative_position_index", relative_position_index(o.window()));
+  qkv_ =
+      register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim).bias(false)));
+  if (o.qkv_bias()) {
+    q_bias_ = register_parameter("q_bias", torch::zeros({dim}));
+    v_bias_ = register_parameter("v_bias", torch::zeros({dim}));
+  }
+  attn_drop_ = register_module("attn_drop", torch::nn::Dropout(o.attn_drop()));
+  proj_ = register_module("proj", torch::nn::Linear(dim, dim));
+  proj_drop_ = register_module("proj_drop", torch::nn::Dropout(o.proj_drop()));
+}
+
+void WindowAttentionImpl::reset_buffers() {
+  torch::NoGradGuard no_grad;
+  const auto device = relative_coords_table_.device();
+  relative_coords_table_.set_(
+      relative_coords_table(options.window(), options.pretrained_window()).to(device));
+  relative_position_index_.set_(relative_position_index(options.window()).to(device));
+}
+
+torch::Tensor WindowAttentionImpl::position_bias() {
+  const int64_t N = options.window() * options.window();
+  auto table =
+      cpb_mlp_->forward(relative_coords_table_).view({-1, options.heads()});  // [(2W-1)^2, h]
+  auto bias = table.index_select(0, relative_position_index_.view(-1));       // [N*N, h]
+  bias = bias.view({N, N, -1}).permute({2, 0, 1}).contiguous();               // [h, N, N]
+  return 16 * torch::sigmoid(bias);
+}
+
+torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
+  const int64_t B_ = x.size(0), N = x.size(1), C = x.size(2), h = options.heads();
+  torch::Tensor bias;
+  if (q_bias_.defined()) bias = torch::cat({q_bias_, torch::zeros_like(v_bias_), v_bias_});
+  auto qkv = F::linear(x, qkv_->weight, bias);                       // [B_, N, 3C]
+  qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});  // [3, B_, h, N, d]
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  auto attn = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
+                            F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
+  auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
+  attn = attn * logit_scale + position_bias().unsqueeze(0);  // [B_, h, N, N]
+  if (mask.defined()) {
+    const int64_t nW = mask.size(0);
+    attn = attn.view({B_ / nW, nW, h, N, N}) + mask.unsqueeze(1).unsqueeze(0);
+    attn = attn.view({-1, h, N, N});
+  }
+  attn = attn_drop_->forward(torch::softmax(attn, -1));
+  auto out = torch::matmul(attn, v).transpose(1, 2).reshape({B_, N, C});  // [B_, N, C]
+  return proj_drop_->forward(proj_->forward(out));
+}
+
+}  // namespace swinpp
