@@ -1,0 +1,57 @@
+#include "swinpp/commands/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "command_common.h"
+#include "swinpp/config/config_io.h"
+#include "swinpp/util/threads.h"
+
+namespace swinpp::commands {
+
+void add_common_options(CLI::App& cmd, CommonOptions& options, bool config_required) {
+  auto* config = cmd.add_option("--config,-c", options.config,
+                                "YAML configuration in the official SwinV2/SimMIM schema");
+  if (config_required) config->required();
+  cmd.add_option("--opts", options.opts,
+                 "configuration overrides as KEY VALUE pairs, e.g. --opts TRAIN.BASE_LR 1e-4")
+      ->expected(-1);
+  cmd.add_option("--threads", options.threads,
+                 "intra-op CPU threads (default: DATA.NUM_THREADS, 0 = every core)");
+}
+
+config::Config prepare(const CommonOptions& options) {
+  auto cfg =
+      options.config.empty() ? config::Config{} : config::load_config(options.config, options.opts);
+  const int threads = configure_threads(
+      options.threads > 0 ? options.threads : static_cast<int>(cfg.data.num_threads));
+  spdlog::debug("using {} intra-op threads", threads);
+  return cfg;
+}
+
+void log_load_report(const std::string& path, const io::LoadReport& report) {
+  spdlog::info("loaded {} tensors from {}", report.loaded.size(), path);
+  if (!report.complete()) spdlog::warn("{}", report.summary());
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"swinpp: Swin Transformer V2 and SimMIM on LibTorch", "swinpp"};
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("--verbose,-v", verbose, "debug logging");
+  app.parse_complete_callback([&] {
+    if (verbose) spdlog::set_level(spdlog::level::debug);
+  });
+  add_info_command(app);
+  add_forward_command(app);
+  add_predict_command(app);
+  add_convert_command(app);
+  add_bench_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}
+
+}  // namespace swinpp::commands

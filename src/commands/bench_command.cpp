@@ -1,0 +1,74 @@
+// swinpp bench: throughput measurements printed as one JSON line each.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "command_common.h"
+#include "swinpp/train/model_factory.h"
+
+namespace swinpp::commands {
+
+namespace {
+struct BenchModelOptions {
+  CommonOptions common;
+  int64_t batch = 4;
+  int steps = 5;
+  int warmup = 2;
+};
+
+/// One training step: forward, cross-entropy, backward, AdamW.
+void train_step(SwinTransformerV2& model, torch::optim::Optimizer& optimizer,
+                const torch::Tensor& x, const torch::Tensor& y) {
+  optimizer.zero_grad();
+  auto loss = torch::cross_entropy_loss(model->forward(x), y);
+  loss.backward();
+  optimizer.step();
+}
+
+void run_bench_model(const BenchModelOptions& options) {
+  const auto cfg = prepare(options.common);
+  const auto o = train::swinv2_options(cfg);
+  torch::manual_seed(0);
+  SwinTransformerV2 model(o);
+  model->train();
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+  auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size});
+  auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64);
+  for (int i = 0; i < options.warmup; ++i) train_step(model, optimizer, x, y);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < options.steps; ++i) train_step(model, optimizer, x, y);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double ips = options.batch * options.steps / seconds;
+  nlohmann::json result = {{"impl", "swinpp"},
+                           {"what", "train_step"},
+                           {"img_size", o.img_size},
+                           {"window", o.window_size},
+                           {"batch", options.batch},
+                           {"steps", options.steps},
+                           {"threads", at::get_num_threads()},
+                           {"seconds", seconds},
+                           {"images_per_s", ips}};
+  std::cout << result.dump() << std::endl;
+}
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Throughput benchmarks (one JSON line per result)");
+  bench->require_subcommand(1);
+  auto options = std::make_shared<BenchModelOptions>();
+  auto* model = bench->add_subcommand(
+      "model", "Training-step images/s (forward, backward, AdamW) on random data");
+  add_common_options(*model, options->common);
+  model->add_option("--batch,-b", options->batch, "images per step (default 4)");
+  model->add_option("--steps,-n", options->steps, "timed steps (default 5)");
+  model->add_option("--warmup", options->warmup, "untimed steps first (default 2)");
+  model->callback([options] { run_bench_model(*options); });
+}
+
+}  // namespace swinpp::commands

@@ -1,0 +1,36 @@
+// Pieces shared by the swinpp commands (internal to src/commands).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "swinpp/config/config.h"
+#include "swinpp/io/state_dict.h"
+
+namespace swinpp::commands {
+
+/// Options every command has: the configuration and its overrides, threads.
+struct CommonOptions {
+  std::string config;
+  std::vector<std::string> opts;
+  int threads = 0;
+};
+
+/// Adds --config (required when `config_required`), --opts and --threads to `cmd`.
+void add_common_options(CLI::App& cmd, CommonOptions& options, bool config_required = true);
+
+/// Sets the thread count and loads the configuration (defaults when none is given).
+config::Config prepare(const CommonOptions& options);
+
+/// Logs a weight load: counts, then every missing, unexpected or mismatched name.
+void log_load_report(const std::string& path, const io::LoadReport& report);
+
+void add_info_command(CLI::App& app);
+void add_forward_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+}  // namespace swinpp::commands

@@ -1,0 +1,88 @@
+// The Python objects a torch.save state dict is made of, as the restricted
+// unpickler builds them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace swinpp::io::detail {
+
+/// One unpickled object. Containers are shared (Python reference semantics), so a
+/// memoised dict filled later by SETITEMS is the same object wherever it was fetched.
+struct PickleValue {
+  enum class Kind {
+    none,
+    boolean,
+    integer,
+    floating,
+    string,
+    tuple,
+    list,
+    dict,
+    global,
+    storage,
+    tensor
+  };
+  using Items = std::vector<PickleValue>;
+  using Entries = std::vector<std::pair<PickleValue, PickleValue>>;
+
+  Kind kind = Kind::none;
+  bool boolean = false;
+  int64_t integer = 0;
+  double floating = 0.0;
+  /// The value of a string, or "module.name" of a global.
+  std::string text;
+  /// Elements of a tuple or list.
+  std::shared_ptr<Items> items;
+  /// Key/value pairs of a dict, in assignment order; a key assigned twice appears twice
+  /// and, as in Python, the later assignment is the one that counts.
+  std::shared_ptr<Entries> entries;
+  /// A whole storage as a 1-D tensor, or a tensor (a view of a storage).
+  torch::Tensor tensor;
+
+  static PickleValue of_kind(Kind kind) {
+    PickleValue value;
+    value.kind = kind;
+    if (kind == Kind::tuple || kind == Kind::list) value.items = std::make_shared<Items>();
+    if (kind == Kind::dict) value.entries = std::make_shared<Entries>();
+    return value;
+  }
+
+  bool is(Kind expected) const { return kind == expected; }
+
+  /// The Python name of this value's type, for error messages.
+  const char* type_name() const {
+    switch (kind) {
+      case Kind::none:
+        return "None";
+      case Kind::boolean:
+        return "bool";
+      case Kind::integer:
+        return "int";
+      case Kind::floating:
+        return "float";
+      case Kind::string:
+        return "str";
+      case Kind::tuple:
+        return "tuple";
+      case Kind::list:
+        return "list";
+      case Kind::dict:
+        return "dict";
+      case Kind::global:
+        return "global";
+      case Kind::storage:
+        return "storage";
+      case Kind::tensor:
+        return "tensor";
+    }
+    return "unknown";
+  }
+};
+
+}  // namespace swinpp::io::detail
