@@ -41,11 +41,16 @@ int run(int argc, char** argv) {
   app.parse_complete_callback([&] {
     if (verbose) spdlog::set_level(spdlog::level::debug);
   });
+  add_quickstart_command(app);
+  add_training_commands(app);
+  add_eval_command(app);
   add_info_command(app);
   add_forward_command(app);
   add_predict_command(app);
   add_convert_command(app);
   add_bench_command(app);
+  add_dataset_command(app);
+  add_visualize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "command_common.h"
+#include "swinpp/data/data_bench.h"
 #include "swinpp/train/model_factory.h"
 
 namespace swinpp::commands {
@@ -69,6 +70,27 @@ void add_bench_command(CLI::App& app) {
   model->add_option("--steps,-n", options->steps, "timed steps (default 5)");
   model->add_option("--warmup", options->warmup, "untimed steps first (default 2)");
   model->callback([options] { run_bench_model(*options); });
+
+  struct DataOptions {
+    std::string dir;
+    int workers = 2, img_size = 256, batch = 32, threads = 0;
+    double seconds = 10.0;
+  };
+  auto data_options = std::make_shared<DataOptions>();
+  auto* data_cmd = bench->add_subcommand(
+      "data", "Training-pipeline images/s: decode, RandomResizedCrop, flip, normalise");
+  data_cmd->add_option("--data,-d", data_options->dir, "folder of images (searched recursively)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  data_cmd->add_option("--workers,-j", data_options->workers, "loader threads (default 2)");
+  data_cmd->add_option("--img-size", data_options->img_size, "output side (default 256)");
+  data_cmd->add_option("--batch,-b", data_options->batch, "batch size (default 32)");
+  data_cmd->add_option("--seconds", data_options->seconds, "how long to measure (default 10)");
+  data_cmd->callback([data_options] {
+    const auto& d = *data_options;
+    std::cout << data::bench_data(d.dir, d.workers, d.img_size, d.batch, d.seconds).to_json()
+              << std::endl;
+  });
 }
 
 }  // namespace swinpp::commands

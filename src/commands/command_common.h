@@ -32,5 +32,10 @@ void add_forward_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_training_commands(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_dataset_command(CLI::App& app);
+void add_visualize_command(CLI::App& app);
+void add_quickstart_command(CLI::App& app);
 
 }  // namespace swinpp::commands

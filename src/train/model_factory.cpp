@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
+
 #include "swinpp/io/checkpoint_layout.h"
 #include "swinpp/io/checkpoint_tensors.h"
 
@@ -36,8 +38,18 @@ SimMIMOptions simmim_options(const config::Config& c) {
   return o;
 }
 
+namespace {
+/// A swinpp checkpoint folder stands for its model.safetensors.
+io::TensorMap load_weights(const std::string& path) {
+  const auto folder = std::filesystem::path(path);
+  if (std::filesystem::is_directory(folder))
+    return io::load_checkpoint_tensors((folder / "model.safetensors").string());
+  return io::load_checkpoint_tensors(path);
+}
+}  // namespace
+
 io::LoadReport load_backbone_weights(SwinTransformerV2Impl& model, const std::string& path) {
-  auto tensors = io::normalize_to_official(io::load_checkpoint_tensors(path));
+  auto tensors = io::normalize_to_official(load_weights(path));
   io::LoadOptions options;
   options.skip_mismatched = true;
   auto report = io::load_state_dict(model, tensors, options);
@@ -46,7 +58,7 @@ io::LoadReport load_backbone_weights(SwinTransformerV2Impl& model, const std::st
 }
 
 io::LoadReport load_simmim_weights(SimMIMImpl& model, const std::string& path) {
-  auto tensors = io::load_checkpoint_tensors(path);
+  auto tensors = load_weights(path);
   io::LoadReport report;
   if (io::detect_layout(tensors) == io::Layout::simmim) {
     report = io::load_state_dict(model, io::rename_legacy_keys(tensors));

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "swinpp/optim/ema.h"
+#include "swinpp/optim/loss_scaler.h"
+#include "swinpp/optim/optimizer.h"
+
+namespace swinpp::train {
+
+/// Where a training run stands: everything besides tensors that a resume needs.
+struct TrainingPosition {
+  int64_t epoch = 0;       ///< epoch of the next batch
+  int64_t next_batch = 0;  ///< index within `epoch` of the next micro-batch
+  int64_t step = 0;        ///< optimizer steps done
+  bool epoch_end = false;  ///< written at the end of an epoch (kept when pruning)
+};
+
+/// The parts of a run a checkpoint holds.
+struct CheckpointParts {
+  torch::nn::Module* model = nullptr;
+  optim::Optimizer* optimizer = nullptr;
+  optim::LossScaler* scaler = nullptr;
+  optim::ModelEma* ema = nullptr;  ///< may be null
+  std::string config_yaml;         ///< the resolved configuration
+  std::string task;                ///< "finetune" or "pretrain"
+};
+
+/// Writes a checkpoint folder DIR/ckpt_step_NNNNNNNN: model.safetensors (the
+/// module's state dict, reference names), ema.safetensors, trainer.pt
+/// (optimizer, loss scaler, CPU random state) and state.json (position, task,
+/// configuration). Everything is written into a temporary folder, synced and
+/// renamed, so a crash never leaves a partial checkpoint under the final name.
+/// Returns the folder written.
+std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts,
+                            const TrainingPosition& position);
+
+/// Restores `parts` from a checkpoint folder and returns its position. Throws
+/// swinpp::Error naming the folder and the missing or mismatched piece.
+TrainingPosition load_checkpoint(const std::string& folder, const CheckpointParts& parts);
+
+/// The newest complete checkpoint folder under `dir`, if any.
+std::optional<std::string> latest_checkpoint(const std::string& dir);
+
+/// Removes step checkpoints under `dir` except the newest `keep`; checkpoints
+/// written at the end of an epoch are kept.
+void prune_checkpoints(const std::string& dir, int keep);
+
+}  // namespace swinpp::train

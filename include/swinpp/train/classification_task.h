@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+
+#include "swinpp/config/config.h"
+#include "swinpp/data/mixup.h"
+#include "swinpp/model/swin_transformer_v2.h"
+#include "swinpp/train/training_task.h"
+
+namespace swinpp::train {
+
+/// Supervised fine-tuning of a SwinV2 classifier on DATA_PATH/train (an
+/// ImageFolder) with the official recipe: RandAugment, colour jitter, random
+/// erasing, mixup/cutmix with label smoothing and soft-target cross-entropy.
+/// Evaluates on DATA_PATH/val after each epoch.
+class ClassificationTask : public TrainingTask {
+ public:
+  /// Builds the model and, with MODEL.PRETRAINED, loads it (reporting what was
+  /// missing or unexpected).
+  explicit ClassificationTask(const config::Config& config);
+
+  std::string name() const override { return "finetune"; }
+  std::shared_ptr<torch::nn::Module> module() override { return model_.ptr(); }
+  std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
+  torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
+  std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) override;
+
+  SwinTransformerV2 model() const { return model_; }
+
+ private:
+  config::Config config_;
+  SwinTransformerV2 model_{nullptr};
+  std::optional<data::Mixup> mixup_;
+  std::unique_ptr<data::Loader> val_loader_;
+};
+
+}  // namespace swinpp::train

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <memory>
+#include <string>
+
+#include "swinpp/data/loader.h"
+#include "swinpp/data/random.h"
+
+namespace swinpp::train {
+
+/// What the trainer needs to know about one kind of training (fine-tuning a
+/// classifier, SimMIM pre-training): the model, its data and its loss.
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+  /// "finetune" or "pretrain".
+  virtual std::string name() const = 0;
+  /// The module whose parameters are trained and checkpointed.
+  virtual std::shared_ptr<torch::nn::Module> module() = 0;
+  /// The training loader for this rank.
+  virtual std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) = 0;
+  /// The loss of one micro-batch (`gen` drives batch-level randomness such as mixup).
+  virtual torch::Tensor loss(data::Batch& batch, data::Generator& gen) = 0;
+  /// Called on rank 0 after each epoch and at the end: evaluation, pictures.
+  /// Returns JSON-able metrics (may be empty).
+  virtual std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) {
+    return {};
+  }
+};
+
+}  // namespace swinpp::train

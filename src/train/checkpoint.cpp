@@ -1,0 +1,152 @@
+#include "swinpp/train/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize.h>
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "swinpp/io/atomic_file_writer.h"
+#include "swinpp/io/safetensors.h"
+#include "swinpp/io/state_dict.h"
+#include "swinpp/util/error.h"
+
+namespace swinpp::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kPrefix = "ckpt_step_";
+constexpr const char* kComplete = "COMPLETE";
+
+void fsync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw Error("cannot open '" + path.string() + "' to sync it");
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  io::AtomicFileWriter writer(path.string());
+  writer.write(text.data(), text.size());
+  writer.commit();
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("checkpoint file '" + path.string() + "' is missing");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+nlohmann::json read_state(const fs::path& folder) {
+  try {
+    return nlohmann::json::parse(read_text(folder / "state.json"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("checkpoint '" + folder.string() + "' has a malformed state.json: " + e.what());
+  }
+}
+
+std::vector<fs::path> checkpoint_folders(const std::string& dir) {
+  std::vector<fs::path> out;
+  if (!fs::is_directory(dir)) return out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (entry.is_directory() && name.rfind(kPrefix, 0) == 0 &&
+        name.find('.') == std::string::npos && fs::exists(entry.path() / kComplete))
+      out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());  // zero-padded step numbers sort in order
+  return out;
+}
+}  // namespace
+
+std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts,
+                            const TrainingPosition& position) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s%08ld", kPrefix, static_cast<long>(position.step));
+  const fs::path final_dir = fs::path(dir) / name;
+  const fs::path tmp = fs::path(dir) / (std::string(name) + ".tmp");
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+
+  io::save_safetensors((tmp / "model.safetensors").string(), io::state_dict_of(*parts.model));
+  if (parts.ema) io::save_safetensors((tmp / "ema.safetensors").string(), parts.ema->state_dict());
+  {
+    torch::serialize::OutputArchive archive, optimizer, scaler;
+    parts.optimizer->save(optimizer);
+    parts.scaler->save(scaler);
+    archive.write("optimizer", optimizer);
+    archive.write("scaler", scaler);
+    archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
+    archive.save_to((tmp / "trainer.pt").string());
+    fsync_path(tmp / "trainer.pt");
+  }
+  const nlohmann::json state = {{"epoch", position.epoch}, {"next_batch", position.next_batch},
+                                {"step", position.step},   {"epoch_end", position.epoch_end},
+                                {"task", parts.task},      {"config", parts.config_yaml}};
+  write_text(tmp / "state.json", state.dump(2));
+  write_text(tmp / kComplete, "");
+  fsync_path(tmp);
+  fs::remove_all(final_dir);
+  fs::rename(tmp, final_dir);
+  fsync_path(dir);
+  return final_dir.string();
+}
+
+TrainingPosition load_checkpoint(const std::string& folder, const CheckpointParts& parts) {
+  const fs::path f(folder);
+  if (!fs::exists(f / kComplete))
+    throw Error("'" + folder + "' is not a complete swinpp checkpoint (no COMPLETE marker)");
+  const auto state = read_state(f);
+  if (state.value("task", "") != parts.task)
+    throw Error("checkpoint '" + folder + "' is from a '" + state.value("task", "") +
+                "' run, not '" + parts.task + "'");
+  io::load_state_dict(*parts.model, io::load_safetensors((f / "model.safetensors").string()),
+                      io::LoadOptions{/*strict=*/true, false});
+  if (parts.ema) {
+    if (!fs::exists(f / "ema.safetensors"))
+      throw Error("checkpoint '" + folder + "' has no ema.safetensors but TRAIN.EMA is enabled");
+    parts.ema->load_state_dict(io::load_safetensors((f / "ema.safetensors").string()));
+  }
+  torch::serialize::InputArchive archive, optimizer, scaler;
+  archive.load_from((f / "trainer.pt").string());
+  archive.read("optimizer", optimizer);
+  archive.read("scaler", scaler);
+  parts.optimizer->load(optimizer);
+  parts.scaler->load(scaler);
+  torch::Tensor rng;
+  archive.read("rng_cpu", rng);
+  auto generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(rng);
+  TrainingPosition p;
+  p.epoch = state.at("epoch");
+  p.next_batch = state.at("next_batch");
+  p.step = state.at("step");
+  p.epoch_end = state.value("epoch_end", false);
+  return p;
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& dir) {
+  const auto folders = checkpoint_folders(dir);
+  if (folders.empty()) return std::nullopt;
+  return folders.back().string();
+}
+
+void prune_checkpoints(const std::string& dir, int keep) {
+  auto folders = checkpoint_folders(dir);
+  int kept = 0;
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+    if (read_state(*it).value("epoch_end", false)) continue;
+    if (kept++ >= keep) fs::remove_all(*it);
+  }
+}
+
+}  // namespace swinpp::train

@@ -1,0 +1,89 @@
+#include "swinpp/train/classification_task.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "swinpp/data/dataset.h"
+#include "swinpp/data/train_transform.h"
+#include "swinpp/optim/losses.h"
+#include "swinpp/train/evaluator.h"
+#include "swinpp/train/model_factory.h"
+#include "swinpp/util/error.h"
+
+namespace swinpp::train {
+
+ClassificationTask::ClassificationTask(const config::Config& c) : config_(c) {
+  torch::manual_seed(static_cast<uint64_t>(c.seed));  // identical initial weights on every rank
+  model_ = SwinTransformerV2(swinv2_options(c));
+  if (!c.model.pretrained.empty()) {
+    const auto report = load_backbone_weights(*model_, c.model.pretrained);
+    spdlog::info("fine-tuning from {}: {} tensors loaded", c.model.pretrained,
+                 report.loaded.size());
+    if (!report.complete()) spdlog::warn("{}", report.summary());
+  }
+  const auto& a = c.aug;
+  if (a.mixup > 0 || a.cutmix > 0 || a.cutmix_minmax.has_value()) {
+    data::MixupOptions m;
+    m.mixup_alpha = a.mixup;
+    m.cutmix_alpha = a.cutmix;
+    if (a.cutmix_minmax)
+      m.cutmix_minmax = std::make_pair((*a.cutmix_minmax)[0], (*a.cutmix_minmax)[1]);
+    m.prob = a.mixup_prob;
+    m.switch_prob = a.mixup_switch_prob;
+    m.mode = data::parse_mixup_mode(a.mixup_mode);
+    m.label_smoothing = c.model.label_smoothing;
+    m.num_classes = c.model.num_classes;
+    mixup_.emplace(m);
+  }
+  const auto val = std::filesystem::path(c.data.data_path) / "val";
+  if (std::filesystem::is_directory(val)) val_loader_ = make_eval_loader(c, val.string());
+}
+
+std::unique_ptr<data::Loader> ClassificationTask::make_train_loader(int rank, int world_size) {
+  const auto folder = (std::filesystem::path(config_.data.data_path) / "train").string();
+  auto dataset = std::make_shared<const data::Dataset>(data::Dataset::image_folder(folder));
+  if (dataset->num_classes() > config_.model.num_classes)
+    throw Error("'" + folder + "' has " + std::to_string(dataset->num_classes()) +
+                " classes but MODEL.NUM_CLASSES is " + std::to_string(config_.model.num_classes));
+  data::TrainTransformOptions t;
+  t.img_size = static_cast<int>(config_.data.img_size);
+  t.interpolation = data::parse_interpolation(config_.data.interpolation);
+  t.color_jitter = config_.aug.color_jitter;
+  t.auto_augment = config_.aug.auto_augment;
+  t.erasing.probability = config_.aug.reprob;
+  t.erasing.mode = data::parse_erasing_mode(config_.aug.remode);
+  t.erasing.max_count = static_cast<int>(config_.aug.recount);
+  data::LoaderOptions o;
+  o.batch_size = static_cast<int>(config_.data.batch_size);
+  o.num_workers = static_cast<int>(config_.data.num_workers);
+  o.seed = static_cast<uint64_t>(config_.seed);
+  o.rank = rank;
+  o.world_size = world_size;
+  o.drop_last = true;
+  o.pin_memory = config_.data.pin_memory;
+  return std::make_unique<data::Loader>(dataset, std::make_shared<data::TrainTransform>(t), o);
+}
+
+torch::Tensor ClassificationTask::loss(data::Batch& batch, data::Generator& gen) {
+  if (mixup_) {
+    auto target = mixup_->apply(batch.images, batch.labels, gen);  // [B, classes]
+    return optim::soft_target_cross_entropy(model_->forward(batch.images), target);
+  }
+  const auto logits = model_->forward(batch.images);
+  if (config_.model.label_smoothing > 0)
+    return optim::label_smoothing_cross_entropy(logits, batch.labels,
+                                                config_.model.label_smoothing);
+  return optim::cross_entropy(logits, batch.labels);
+}
+
+std::map<std::string, double> ClassificationTask::end_of_epoch(int64_t, const std::string&) {
+  if (!val_loader_) return {};
+  const auto r = evaluate(*model_, *val_loader_);
+  spdlog::info("validation: loss {:.4f}, top-1 {:.2f}%, top-5 {:.2f}% ({} images)", r.loss, r.top1,
+               r.top5, r.samples);
+  return {{"val_loss", r.loss}, {"val_top1", r.top1}, {"val_top5", r.top5}};
+}
+
+}  // namespace swinpp::train

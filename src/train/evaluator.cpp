@@ -1,0 +1,54 @@
+#include "swinpp/train/evaluator.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "swinpp/data/dataset.h"
+#include "swinpp/data/eval_transform.h"
+
+namespace swinpp::train {
+
+std::unique_ptr<data::Loader> make_eval_loader(const config::Config& c, const std::string& folder) {
+  auto dataset = std::make_shared<const data::Dataset>(data::Dataset::image_folder(folder));
+  data::EvalTransformOptions t;
+  t.img_size = static_cast<int>(c.data.img_size);
+  t.center_crop = c.test.crop;
+  t.interpolation = data::parse_interpolation(c.data.interpolation);
+  data::LoaderOptions o;
+  o.batch_size = static_cast<int>(c.data.batch_size);
+  o.num_workers = static_cast<int>(c.data.num_workers);
+  o.seed = static_cast<uint64_t>(c.seed);
+  o.shuffle = c.test.shuffle;
+  o.pin_memory = c.data.pin_memory;
+  return std::make_unique<data::Loader>(dataset, std::make_shared<data::EvalTransform>(t), o);
+}
+
+EvalResult evaluate(SwinTransformerV2Impl& model, data::Loader& loader) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  EvalResult r;
+  double loss_sum = 0.0, top1 = 0.0, top5 = 0.0;
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    const auto logits = model.forward(batch->images);  // [B, classes]
+    const auto& labels = batch->labels;
+    loss_sum += torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
+    const int64_t k = std::min<int64_t>(5, logits.size(1));
+    const auto pred = std::get<1>(logits.topk(k, 1));  // [B, k]
+    const auto hit = pred.eq(labels.unsqueeze(1));     // [B, k]
+    top1 += hit.select(1, 0).sum().item<double>();
+    top5 += hit.any(1).sum().item<double>();
+    r.samples += labels.size(0);
+  }
+  if (r.samples > 0) {
+    r.loss = loss_sum / r.samples;
+    r.top1 = 100.0 * top1 / r.samples;
+    r.top5 = 100.0 * top5 / r.samples;
+  }
+  model.train(was_training);
+  return r;
+}
+
+}  // namespace swinpp::train

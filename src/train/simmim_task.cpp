@@ -1,0 +1,85 @@
+#include "swinpp/train/simmim_task.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "swinpp/config/validate.h"
+#include "swinpp/data/dataset.h"
+#include "swinpp/data/file_bytes.h"
+#include "swinpp/data/train_transform.h"
+#include "swinpp/train/model_factory.h"
+#include "swinpp/train/reconstruction_grid.h"
+
+namespace swinpp::train {
+
+namespace {
+constexpr int kPreviewImages = 4;
+}
+
+std::string simmim_data_folder(const config::Config& c) {
+  const auto train = std::filesystem::path(c.data.data_path) / "train";
+  return std::filesystem::is_directory(train) ? train.string() : c.data.data_path;
+}
+
+SimMIMTask::SimMIMTask(const config::Config& c)
+    : config_(c),
+      masks_(c.data.img_size, c.data.mask_patch_size, c.model.swinv2.patch_size,
+             c.data.mask_ratio) {
+  config::validate_for_simmim(c);
+  torch::manual_seed(static_cast<uint64_t>(c.seed));  // identical initial weights on every rank
+  model_ = SimMIM(swinv2_options(c), simmim_options(c));
+  if (!c.model.pretrained.empty()) {
+    const auto report = load_simmim_weights(*model_, c.model.pretrained);
+    spdlog::info("pre-training from {}: {} tensors loaded", c.model.pretrained,
+                 report.loaded.size());
+    if (!report.complete()) spdlog::warn("{}", report.summary());
+  }
+}
+
+std::unique_ptr<data::Loader> SimMIMTask::make_train_loader(int rank, int world_size) {
+  auto dataset = std::make_shared<const data::Dataset>(
+      data::Dataset::flat_folder(simmim_data_folder(config_)));
+  auto transform = std::make_shared<data::TrainTransform>(
+      data::TrainTransformOptions::simmim(static_cast<int>(config_.data.img_size)));
+  data::LoaderOptions o;
+  o.batch_size = static_cast<int>(config_.data.batch_size);
+  o.num_workers = static_cast<int>(config_.data.num_workers);
+  o.seed = static_cast<uint64_t>(config_.seed);
+  o.rank = rank;
+  o.world_size = world_size;
+  o.drop_last = true;
+  o.pin_memory = config_.data.pin_memory;
+  if (!preview_images_.defined()) {
+    // Fixed pictures for the reconstruction previews: the first images, drawn
+    // with a generator of their own so that training randomness is untouched.
+    std::vector<torch::Tensor> images, masks;
+    for (int i = 0; i < std::min<int64_t>(kPreviewImages, dataset->size()); ++i) {
+      auto gen = data::sample_generator(static_cast<uint64_t>(config_.seed), -1, i);
+      images.push_back((*transform)(data::read_file_bytes((*dataset)[i].path), gen));
+      masks.push_back(masks_(gen));
+    }
+    preview_images_ = torch::stack(images);
+    preview_masks_ = torch::stack(masks);
+  }
+  const auto masks = masks_;
+  return std::make_unique<data::Loader>(dataset, transform, o,
+                                        [masks](data::Generator& gen) { return masks(gen); });
+}
+
+torch::Tensor SimMIMTask::loss(data::Batch& batch, data::Generator&) {
+  return model_->forward(batch.images, batch.extra).loss;
+}
+
+std::map<std::string, double> SimMIMTask::end_of_epoch(int64_t epoch, const std::string& run_dir) {
+  if (!preview_images_.defined()) return {};
+  const auto path = std::filesystem::path(run_dir) / "reconstructions" /
+                    ("epoch_" + std::to_string(epoch) + ".png");
+  std::filesystem::create_directories(path.parent_path());
+  write_reconstruction_grid(*model_, preview_images_, preview_masks_, path.string());
+  spdlog::info("reconstructions written to {}", path.string());
+  return {};
+}
+
+}  // namespace swinpp::train

@@ -1,0 +1,244 @@
+#include "swinpp/train/trainer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "swinpp/config/config_io.h"
+#include "swinpp/config/lr_scaling.h"
+#include "swinpp/optim/ema.h"
+#include "swinpp/optim/grad_clip.h"
+#include "swinpp/optim/loss_scaler.h"
+#include "swinpp/optim/lr_schedule.h"
+#include "swinpp/optim/optimizer.h"
+#include "swinpp/optim/param_groups.h"
+#include "swinpp/train/autocast_guard.h"
+#include "swinpp/train/checkpoint.h"
+#include "swinpp/train/metrics_log.h"
+#include "swinpp/util/error.h"
+#include "swinpp/util/progress.h"
+
+namespace swinpp::train {
+
+namespace fs = std::filesystem;
+
+struct Trainer::State {
+  config::Config cfg;
+  std::shared_ptr<TrainingTask> task;
+  TrainerOptions opts;
+  std::shared_ptr<torch::nn::Module> module;
+  std::unique_ptr<data::Loader> loader;
+  std::unique_ptr<optim::Optimizer> optimizer;
+  std::unique_ptr<optim::LrSchedule> schedule;
+  std::unique_ptr<optim::LossScaler> scaler;
+  std::optional<optim::ModelEma> ema;
+  std::unique_ptr<MetricsLog> metrics;
+  int64_t steps_per_epoch = 0;
+  TrainingPosition pos;
+
+  bool main() const { return opts.rank == 0; }
+  std::string checkpoint_dir(const std::string& run_dir) const {
+    return (fs::path(run_dir) / "checkpoints").string();
+  }
+  CheckpointParts parts() {
+    return {module.get(),          optimizer.get(),      scaler.get(),
+            ema ? &*ema : nullptr, config::to_yaml(cfg), task->name()};
+  }
+};
+
+Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, TrainerOptions opts)
+    : s_(std::make_unique<State>()) {
+  auto& s = *s_;
+  s.cfg = std::move(cfg);
+  s.task = std::move(task);
+  s.opts = opts;
+  const auto& c = s.cfg;
+  run_dir_ = (fs::path(c.output) / c.model.name / c.tag).string();
+  fs::create_directories(s.checkpoint_dir(run_dir_));
+  if (s.main()) {
+    std::ofstream(fs::path(run_dir_) / "config.yaml") << config::to_yaml(c);
+    spdlog::info("resolved configuration:\n{}", config::to_yaml(c));
+  }
+  s.module = s.task->module();
+  s.module->train();
+  s.loader = s.task->make_train_loader(opts.rank, opts.world_size);
+  const int64_t accum = c.train.accumulation_steps;
+  s.steps_per_epoch = s.loader->batches_per_epoch() / accum;
+  if (s.steps_per_epoch < 1)
+    throw Error(fmt::format(
+        "the training set gives {} batches of DATA.BATCH_SIZE {} per epoch on this rank, fewer "
+        "than TRAIN.ACCUMULATION_STEPS {}: use a smaller batch or more data",
+        s.loader->batches_per_epoch(), c.data.batch_size, accum));
+
+  const auto lrs = config::scaled_learning_rates(c, opts.world_size);
+  optim::ParamGroupOptions g;
+  g.weight_decay = c.train.weight_decay;
+  g.layer_decay = c.train.layer_decay;
+  g.depths = c.model.swinv2.depths;
+  optim::OptimizerOptions o;
+  o.kind = optim::parse_optimizer_kind(c.train.optimizer.name);
+  o.base_lr = lrs.base_lr;
+  o.eps = c.train.optimizer.eps;
+  o.betas = c.train.optimizer.betas;
+  o.momentum = c.train.optimizer.momentum;
+  s.optimizer = std::make_unique<optim::Optimizer>(
+      optim::build_param_groups(optim::named_parameters_of(*s.module), g), o);
+
+  optim::LrScheduleOptions l;
+  l.kind = optim::parse_lr_schedule_kind(c.train.lr_scheduler.name);
+  l.base_lr = lrs.base_lr;
+  l.warmup_lr = lrs.warmup_lr;
+  l.min_lr = lrs.min_lr;
+  l.epochs = static_cast<double>(c.train.epochs);
+  l.warmup_epochs = static_cast<double>(c.train.warmup_epochs);
+  l.steps_per_epoch = s.steps_per_epoch;
+  l.warmup_prefix = c.train.lr_scheduler.warmup_prefix;
+  l.decay_epochs = static_cast<double>(c.train.lr_scheduler.decay_epochs);
+  l.decay_rate = c.train.lr_scheduler.decay_rate;
+  l.milestones = c.train.lr_scheduler.multisteps;
+  l.gamma = c.train.lr_scheduler.gamma;
+  s.schedule = std::make_unique<optim::LrSchedule>(l);
+  // The CPU path autocasts to bfloat16; a float16 loss scaler needs CUDA.
+  s.scaler = optim::make_loss_scaler(false);
+  if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
+  s.metrics =
+      std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
+
+  // Per-rank randomness (drop path, dropout) from here on; a resume restores it.
+  torch::manual_seed(static_cast<uint64_t>(c.seed + opts.rank));
+  s.pos.epoch = c.train.start_epoch;
+  std::optional<std::string> resume;
+  if (!c.model.resume.empty())
+    resume = c.model.resume;
+  else if (c.train.auto_resume)
+    resume = latest_checkpoint(s.checkpoint_dir(run_dir_));
+  if (resume) {
+    s.pos = load_checkpoint(*resume, s.parts());
+    spdlog::info("resumed from {} at epoch {}, batch {}, step {}", *resume, s.pos.epoch,
+                 s.pos.next_batch, s.pos.step);
+  }
+  if (s.main())
+    spdlog::info(
+        "{}: {} steps per epoch x {} epochs, batch {} x {} accumulation x {} ranks, "
+        "base lr {:.3g}",
+        s.task->name(), s.steps_per_epoch, c.train.epochs, c.data.batch_size, accum,
+        opts.world_size, lrs.base_lr);
+}
+
+Trainer::~Trainer() = default;
+
+std::map<std::string, double> Trainer::fit() {
+  auto& s = *s_;
+  const auto& c = s.cfg;
+  const int64_t accum = c.train.accumulation_steps;
+  const int64_t batches = s.steps_per_epoch * accum;
+  const int64_t total_steps = s.opts.max_steps > 0
+                                  ? std::min(s.opts.max_steps, s.steps_per_epoch * c.train.epochs)
+                                  : s.steps_per_epoch * c.train.epochs;
+  const auto params = s.optimizer->parameters();
+  Progress progress(s.task->name(), total_steps, c.print_freq, s.main());
+  std::map<std::string, double> last_eval;
+  auto save = [&](bool epoch_end) {
+    if (!s.main()) return;
+    TrainingPosition p = s.pos;
+    p.epoch_end = epoch_end;
+    const auto dir = save_checkpoint(s.checkpoint_dir(run_dir_), s.parts(), p);
+    prune_checkpoints(s.checkpoint_dir(run_dir_), s.opts.keep_step_checkpoints);
+    spdlog::debug("checkpoint written to {}", dir);
+  };
+  auto end_of_epoch = [&](int64_t epoch) {
+    if (!s.main()) return;
+    auto m = s.task->end_of_epoch(epoch, run_dir_);
+    if (s.ema) {
+      s.ema->store(*s.module);
+      s.ema->copy_to(*s.module);
+      for (const auto& [k, v] : s.task->end_of_epoch(epoch, run_dir_)) m["ema_" + k] = v;
+      s.ema->restore(*s.module);
+    }
+    m["epoch"] = static_cast<double>(epoch);
+    m["step"] = static_cast<double>(s.pos.step);
+    s.metrics->write("epoch_end", m);
+    last_eval = m;
+  };
+
+  s.optimizer->set_lr(s.schedule->lr(s.pos.step));
+  double loss_sum = 0.0, norm = 0.0;
+  int64_t loss_count = 0, images = 0;
+  auto window_start = std::chrono::steady_clock::now();
+  bool stop = s.pos.step >= total_steps;
+  while (!stop && s.pos.epoch < c.train.epochs) {
+    const int64_t epoch = s.pos.epoch;
+    s.loader->start_epoch(epoch, s.pos.next_batch);
+    while (auto batch = s.loader->next()) {
+      if (batch->batch_index >= batches) break;
+      data::Generator gen(
+          data::mix_seed(static_cast<uint64_t>(c.seed), epoch, batch->batch_index, s.opts.rank));
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(c.amp_enable, c10::DeviceType::CPU, c10::ScalarType::BFloat16);
+        loss = s.task->loss(*batch, gen);
+      }
+      s.scaler->scale(loss / static_cast<double>(accum)).backward();
+      loss_sum += loss.item<double>();
+      ++loss_count;
+      images += batch->images.size(0);
+      s.pos.next_batch = batch->batch_index + 1;
+      if (s.pos.next_batch % accum != 0) continue;
+
+      const bool finite = s.scaler->unscale_and_check(params);
+      norm = c.train.clip_grad > 0 ? optim::clip_grad_norm(params, c.train.clip_grad)
+                                   : optim::grad_norm(params);
+      if (finite) s.optimizer->step();
+      s.scaler->update(!finite);
+      s.optimizer->zero_grad();
+      if (s.ema) s.ema->update(*s.module);
+      ++s.pos.step;
+      const double lr = s.optimizer->group_lr(s.optimizer->groups().size() - 1);
+      s.optimizer->set_lr(s.schedule->lr(s.pos.step));
+      if (s.pos.next_batch >= batches) {
+        s.pos.epoch = epoch + 1;
+        s.pos.next_batch = 0;
+      }
+
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
+      const double mean_loss = loss_sum / std::max<int64_t>(loss_count, 1);
+      progress.update(s.pos.step, fmt::format("epoch {} loss {:.4f} lr {:.2e} {:.1f} img/s", epoch,
+                                              mean_loss, lr, images / secs));
+      if (s.pos.step % c.print_freq == 0 || s.pos.step == total_steps) {
+        s.metrics->write("train", {{"epoch", static_cast<double>(epoch)},
+                                   {"step", static_cast<double>(s.pos.step)},
+                                   {"loss", mean_loss},
+                                   {"lr", lr},
+                                   {"grad_norm", norm},
+                                   {"images_per_s", images / secs},
+                                   {"skipped", finite ? 0.0 : 1.0}});
+        loss_sum = 0.0, loss_count = 0, images = 0;
+        window_start = std::chrono::steady_clock::now();
+      }
+      stop = s.pos.step >= total_steps;
+      if (!stop && c.train.save_steps > 0 && s.pos.step % c.train.save_steps == 0) save(false);
+      if (stop) break;
+    }
+    if (s.pos.epoch > epoch) {
+      end_of_epoch(epoch);
+      const bool last = s.pos.epoch >= c.train.epochs;
+      if (!last && !stop && c.save_freq > 0 && s.pos.epoch % c.save_freq == 0) save(true);
+    } else {
+      TORCH_INTERNAL_ASSERT(stop, "epoch ", epoch, " ended before its last step");
+    }
+  }
+  progress.finish();
+  if (s.pos.next_batch != 0) end_of_epoch(s.pos.epoch);  // stopped mid-epoch by max_steps
+  save(true);
+  if (s.main())
+    spdlog::info("done: {} steps in {}; checkpoints in {}", s.pos.step,
+                 Progress::format_duration(progress.elapsed()), s.checkpoint_dir(run_dir_));
+  return last_eval;
+}
+
+}  // namespace swinpp::train

@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "swinpp/io/safetensors.h"
+#include "swinpp/train/checkpoint.h"
+#include "swinpp/train/classification_task.h"
+#include "swinpp/train/simmim_task.h"
+#include "swinpp/train/trainer.h"
+#include "train_fixture.h"
+
+namespace swinpp::testing {
+namespace {
+
+io::TensorMap final_weights(const train::Trainer& trainer) {
+  const auto dir = train::latest_checkpoint(trainer.run_dir() + "/checkpoints");
+  EXPECT_TRUE(dir.has_value());
+  return io::load_safetensors(*dir + "/model.safetensors");
+}
+
+void expect_bit_identical(const io::TensorMap& a, const io::TensorMap& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [key, value] : a) EXPECT_TRUE(torch::equal(value, b.at(key))) << key;
+}
+
+TEST(Trainer, ResumeMidEpochIsBitIdentical) {
+  TempDir tmp("swinpp_resume");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  // 24 images, batch 4: 6 steps per epoch, 12 in all. Stop at 5 (mid-epoch), resume.
+  auto c = tiny_config(data, (tmp.path / "straight").string());
+  train::Trainer straight(c, std::make_shared<train::ClassificationTask>(c));
+  straight.fit();
+
+  auto r = tiny_config(data, (tmp.path / "resumed").string());
+  {
+    train::TrainerOptions first;
+    first.max_steps = 5;
+    train::Trainer part(r, std::make_shared<train::ClassificationTask>(r), first);
+    part.fit();
+  }
+  train::Trainer rest(r, std::make_shared<train::ClassificationTask>(r));
+  rest.fit();
+  expect_bit_identical(final_weights(straight), final_weights(rest));
+}
+
+TEST(Trainer, AccumulationMatchesABatchOfTheSameSize) {
+  TempDir tmp("swinpp_accum");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto big = tiny_config(data, (tmp.path / "big").string());
+  big.model.drop_path_rate = 0.0;
+  big.aug.mixup = 0.0, big.aug.cutmix = 0.0, big.aug.reprob = 0.0;
+  big.train.scale_lr = false;
+  big.data.num_workers = 0;
+  auto small = big;
+  small.output = (tmp.path / "small").string();
+  small.data.batch_size = 2;
+  small.train.accumulation_steps = 2;
+  train::TrainerOptions o;
+  o.max_steps = 3;
+  train::Trainer a(big, std::make_shared<train::ClassificationTask>(big), o);
+  a.fit();
+  train::Trainer b(small, std::make_shared<train::ClassificationTask>(small), o);
+  b.fit();
+  const auto wa = final_weights(a), wb = final_weights(b);
+  for (const auto& [key, value] : wa)
+    EXPECT_TRUE(torch::allclose(value, wb.at(key), 1e-4, 1e-6)) << key;
+}
+
+TEST(Trainer, CheckpointFoldersAreCompleteAndPruned) {
+  TempDir tmp("swinpp_ckpt");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto c = tiny_config(data, (tmp.path / "run").string());
+  c.train.save_steps = 1;
+  train::Trainer trainer(c, std::make_shared<train::ClassificationTask>(c));
+  trainer.fit();
+  int step_checkpoints = 0;
+  for (const auto& e : std::filesystem::directory_iterator(trainer.run_dir() + "/checkpoints")) {
+    EXPECT_EQ(e.path().extension(), "") << "leftover temporary " << e.path();
+    EXPECT_TRUE(std::filesystem::exists(e.path() / "COMPLETE"));
+    ++step_checkpoints;
+  }
+  // Epoch ends (steps 6 and 12) plus the two newest step checkpoints.
+  EXPECT_EQ(step_checkpoints, 4);
+  EXPECT_TRUE(std::filesystem::exists(trainer.run_dir() + "/metrics.jsonl"));
+}
+
+TEST(SimMIMTraining, LossDecreasesOnAFixedBatch) {
+  torch::manual_seed(0);
+  TempDir tmp("swinpp_simmim_fixed");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto c = tiny_config(data, (tmp.path / "run").string());
+  c.model.drop_path_rate = 0.0;
+  train::SimMIMTask task(c);
+  auto loader = task.make_train_loader(0, 1);
+  loader->start_epoch(0);
+  auto batch = *loader->next();
+  auto model = task.model();
+  torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(2e-3));
+  data::Generator gen(0);
+  double first = 0, last = 0;
+  for (int i = 0; i < 50; ++i) {
+    opt.zero_grad();
+    auto loss = task.loss(batch, gen);
+    loss.backward();
+    opt.step();
+    (i == 0 ? first : last) = loss.item<double>();
+  }
+  EXPECT_LT(last, 0.7 * first) << "first " << first << " last " << last;
+}
+
+TEST(SimMIMTraining, PretrainedCheckpointFineTunesWithAnotherWindow) {
+  TempDir tmp("swinpp_handoff");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto p = tiny_config(data, (tmp.path / "pre").string());
+  train::TrainerOptions o;
+  o.max_steps = 2;
+  train::Trainer pre(p, std::make_shared<train::SimMIMTask>(p), o);
+  pre.fit();
+  EXPECT_TRUE(std::filesystem::exists(pre.run_dir() + "/reconstructions"));
+  const auto ckpt = *train::latest_checkpoint(pre.run_dir() + "/checkpoints");
+
+  // 32/w4 -> 64/w8 with the pre-training windows given, as 192/w12 -> 256/w16.
+  auto f = tiny_config(data, (tmp.path / "ft").string());
+  f.data.img_size = 64;
+  f.model.swinv2.window_size = 8;
+  f.model.swinv2.pretrained_window_sizes = {4, 4, 4, 4};
+  f.model.pretrained = ckpt;
+  train::ClassificationTask task(f);
+  const auto pre_weights = io::load_safetensors(ckpt + "/model.safetensors");
+  auto params = task.model()->named_parameters();
+  EXPECT_TRUE(torch::equal(params["layers.1.blocks.0.attn.cpb_mlp.0.weight"],
+                           pre_weights.at("encoder.layers.1.blocks.0.attn.cpb_mlp.0.weight")));
+  EXPECT_TRUE(torch::equal(params["patch_embed.proj.weight"],
+                           pre_weights.at("encoder.patch_embed.proj.weight")));
+  auto buffers = task.model()->named_buffers();
+  EXPECT_EQ(buffers["layers.0.blocks.0.attn.relative_coords_table"].sizes(),
+            torch::IntArrayRef({1, 15, 15, 2}));
+  train::Trainer ft(f, std::make_shared<train::ClassificationTask>(f), o);
+  ft.fit();
+}
+
+}  // namespace
+}  // namespace swinpp::testing
