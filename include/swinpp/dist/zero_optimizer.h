@@ -1,0 +1,131 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "swinpp/dist/communicator.h"
+#include "swinpp/dist/zero_state.h"
+
+namespace swinpp::dist {
+
+namespace detail {
+class FlatLayout;
+}  // namespace detail
+
+/// One parameter group: its learning rate is base_lr * lr_scale, and
+/// decoupled weight decay `weight_decay` applies to its parameters.
+struct ZeroParamGroup {
+  std::vector<torch::Tensor> params;
+  double lr_scale = 1.0;
+  double weight_decay = 0.0;
+};
+
+/// ZeroAdamW settings (TRAIN.OPTIMIZER, DIST.ZERO_STAGE).
+struct ZeroOptions {
+  /// 1: optimizer state sharded, gradients all-reduced; 2: gradients
+  /// reduce-scattered straight into the shard as well.
+  int stage = 1;
+  /// Base learning rate until the first set_lr.
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+/// AdamW with its state sharded across ranks (ZeRO stage 1 or 2; Rajbhandari
+/// et al. 2020), after llm.c's zero.cuh and marian's SyncGraphGroup.
+///
+/// The float32 parameters are laid end to end, group after group, in a flat
+/// buffer padded to a multiple of the world size; each rank keeps the AdamW
+/// moments of its 1/world slice only. One step, after backward on every rank:
+///
+///   const double norm = zero.clip_grad_norm(max_norm);  // reduces the gradients
+///   zero.step();   // AdamW on the shard, then all-gather of the parameters
+///   zero.zero_grad();
+///
+/// Gradients are averaged over ranks (stage 1: all-reduce, then each rank keeps
+/// its slice; stage 2: reduce-scatter into the slice), so no GradientReducer is
+/// needed. The update is torch::optim::AdamW's, element for element
+/// (decoupled decay p *= 1 - lr * wd, bias corrections, eps added to
+/// sqrt(v) / sqrt(1 - beta2^t)), with one step count for all parameters. A
+/// parameter without a gradient counts as a zero gradient (torch skips it).
+/// Every method but the accessors is a collective: all ranks call it in turn.
+class ZeroAdamW {
+ public:
+  /// Throws swinpp::Error when there are no parameters, a parameter is not a
+  /// contiguous float32 tensor, parameters span devices, a parameter appears
+  /// twice, or the stage is not 1 or 2.
+  ZeroAdamW(std::vector<ZeroParamGroup> groups, Communicator& comm, const ZeroOptions& options);
+  ~ZeroAdamW();
+  ZeroAdamW(const ZeroAdamW&) = delete;
+  ZeroAdamW& operator=(const ZeroAdamW&) = delete;
+
+  /// Sets the base learning rate; group g uses base_lr * lr_scale(g).
+  void set_lr(double base_lr) { base_lr_ = base_lr; }
+  double lr() const { return base_lr_; }
+
+  /// Averages the local gradients over ranks into this rank's shard. Called by
+  /// clip_grad_norm and step when needed; call it directly to overlap it with
+  /// other work. Reads .grad of every parameter.
+  void reduce_gradients();
+  /// The L2 norm of the averaged gradients (from the shards and one
+  /// all-reduce); when max_norm > 0 and norm + 1e-6 > max_norm, scales the
+  /// shard by max_norm / (norm + 1e-6), as torch.nn.utils.clip_grad_norm_. A
+  /// non-finite norm is returned and leaves the gradients as they are.
+  double clip_grad_norm(double max_norm);
+  /// One AdamW update of this rank's shard, then every rank gathers the whole
+  /// updated parameter set and writes it into the parameters.
+  void step();
+  /// Zeroes the .grad of every parameter.
+  void zero_grad();
+
+  /// Steps taken so far.
+  int64_t step_count() const { return step_; }
+  /// Bytes of optimizer state this rank holds (AdamW's two moments for its shard).
+  int64_t state_bytes() const;
+  /// Elements in the flat buffer before padding, and in this rank's shard.
+  int64_t total_numel() const;
+  int64_t shard_numel() const;
+  /// Every parameter, group after group: the order of ZeroState's lists.
+  const std::vector<torch::Tensor>& parameters() const { return params_; }
+
+  /// Writes this rank's shard to `dir` (see zero_state.h); rank 0 then writes
+  /// the completion marker. Returns once every rank's file and the marker exist.
+  void save_shard(const std::string& dir) const;
+  /// The full state from the shard files of a completed save_shard.
+  static ZeroState consolidate(const std::string& dir) { return consolidate_zero_shards(dir); }
+  /// The full state, gathered from every rank (on every rank, on the CPU).
+  ZeroState gather_state() const;
+  /// Takes this rank's slice of a full state saved at any world size. Throws
+  /// swinpp::Error when its parameter count or shapes differ from ours.
+  void load_state(const ZeroState& state);
+
+ private:
+  void fill_flat_gradients();
+  void read_parameter_shard();
+  void write_parameters_from_flat();
+
+  std::vector<ZeroParamGroup> groups_;
+  std::vector<torch::Tensor> params_;
+  Communicator& comm_;
+  ZeroOptions options_;
+  std::unique_ptr<detail::FlatLayout> layout_;
+  /// [padded]: the local gradients, then the gathered parameters.
+  torch::Tensor flat_;
+  /// [shard]: the averaged gradients (stage 1: a view into flat_).
+  torch::Tensor grad_shard_;
+  /// [shard]: this rank's parameters while they are updated.
+  torch::Tensor param_shard_;
+  /// [shard]: AdamW's first and second moments.
+  torch::Tensor exp_avg_;
+  torch::Tensor exp_avg_sq_;
+  double base_lr_;
+  int64_t step_ = 0;
+  bool reduced_ = false;
+};
+
+}  // namespace swinpp::dist

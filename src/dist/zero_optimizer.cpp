@@ -1,0 +1,197 @@
+#include "swinpp/dist/zero_optimizer.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+#include <unordered_set>
+
+#include "collective_checks.h"
+#include "flat_layout.h"
+#include "swinpp/util/error.h"
+
+namespace swinpp::dist {
+namespace {
+
+constexpr double kClipEpsilon = 1e-6;
+
+std::vector<torch::Tensor> checked_parameters(const std::vector<ZeroParamGroup>& groups) {
+  std::vector<torch::Tensor> params;
+  std::unordered_set<const void*> seen;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (size_t j = 0; j < groups[g].params.size(); ++j) {
+      const torch::Tensor& param = groups[g].params[j];
+      const std::string name =
+          "ZeroAdamW: parameter " + std::to_string(j) + " of group " + std::to_string(g);
+      if (!param.defined() || param.scalar_type() != torch::kFloat || !param.is_contiguous()) {
+        throw Error(name + ": expected a contiguous float32 tensor, found " +
+                    detail::describe(param));
+      }
+      if (!params.empty() && param.device() != params.front().device()) {
+        throw Error(name + ": expected every parameter on " + params.front().device().str() +
+                    ", found " + param.device().str());
+      }
+      if (!seen.insert(param.unsafeGetTensorImpl()).second) {
+        throw Error(name + ": the same tensor appears twice in the groups");
+      }
+      params.push_back(param);
+    }
+  }
+  if (params.empty()) {
+    throw Error("ZeroAdamW: expected at least one parameter, found none");
+  }
+  return params;
+}
+
+std::vector<std::vector<int64_t>> group_numels(const std::vector<ZeroParamGroup>& groups) {
+  std::vector<std::vector<int64_t>> numels;
+  for (const ZeroParamGroup& group : groups) {
+    numels.emplace_back();
+    for (const torch::Tensor& param : group.params) {
+      numels.back().push_back(param.numel());
+    }
+  }
+  return numels;
+}
+
+}  // namespace
+
+ZeroAdamW::ZeroAdamW(std::vector<ZeroParamGroup> groups, Communicator& comm,
+                     const ZeroOptions& options)
+    : groups_(std::move(groups)),
+      params_(checked_parameters(groups_)),
+      comm_(comm),
+      options_(options),
+      base_lr_(options.lr) {
+  if (options.stage != 1 && options.stage != 2) {
+    throw Error("DIST.ZERO_STAGE: expected 1 or 2 for ZeroAdamW, found " +
+                std::to_string(options.stage));
+  }
+  layout_ =
+      std::make_unique<detail::FlatLayout>(group_numels(groups_), comm.world_size(), comm.rank());
+  const auto float_options = params_.front().options().requires_grad(false);
+  const int64_t shard = layout_->shard_numel();
+  flat_ = torch::zeros({layout_->padded_numel()}, float_options);  // [world * shard]
+  grad_shard_ = options.stage == 1 ? flat_.narrow(0, layout_->shard_offset(), shard)
+                                   : torch::zeros({shard}, float_options);  // [shard]
+  param_shard_ = torch::zeros({shard}, float_options);                      // [shard]
+  exp_avg_ = torch::zeros({shard}, float_options);                          // [shard]
+  exp_avg_sq_ = torch::zeros({shard}, float_options);                       // [shard]
+}
+
+ZeroAdamW::~ZeroAdamW() = default;
+
+int64_t ZeroAdamW::state_bytes() const {
+  return (exp_avg_.numel() + exp_avg_sq_.numel()) * static_cast<int64_t>(exp_avg_.element_size());
+}
+
+int64_t ZeroAdamW::total_numel() const { return layout_->total_numel(); }
+
+int64_t ZeroAdamW::shard_numel() const { return layout_->shard_numel(); }
+
+void ZeroAdamW::fill_flat_gradients() {
+  const auto& segments = layout_->segments();
+  for (size_t p = 0; p < params_.size(); ++p) {
+    torch::Tensor slot = flat_.narrow(0, segments[p].offset, segments[p].numel);  // [numel]
+    const torch::Tensor& grad = params_[p].grad();
+    if (grad.defined()) {
+      slot.copy_(grad.reshape({-1}));
+    } else {
+      slot.zero_();
+    }
+  }
+  flat_.narrow(0, layout_->total_numel(), layout_->padded_numel() - layout_->total_numel()).zero_();
+}
+
+void ZeroAdamW::reduce_gradients() {
+  torch::NoGradGuard no_grad;
+  fill_flat_gradients();
+  if (options_.stage == 1) {
+    comm_.all_reduce_sum(flat_);  // grad_shard_ is this rank's slice of flat_
+  } else {
+    comm_.reduce_scatter_sum(flat_, grad_shard_);
+  }
+  grad_shard_.div_(comm_.world_size());
+  reduced_ = true;
+}
+
+double ZeroAdamW::clip_grad_norm(double max_norm) {
+  if (!reduced_) {
+    reduce_gradients();
+  }
+  torch::NoGradGuard no_grad;
+  const double local = grad_shard_.norm().item<double>();
+  torch::Tensor squared = torch::full({1}, local * local, flat_.options().dtype(torch::kDouble));
+  comm_.all_reduce_sum(squared);
+  const double norm = std::sqrt(squared.item<double>());
+  if (!std::isfinite(norm)) {
+    return norm;
+  }
+  if (max_norm > 0.0) {
+    const double coefficient = max_norm / (norm + kClipEpsilon);
+    if (coefficient < 1.0) {
+      grad_shard_.mul_(coefficient);
+    }
+  }
+  return norm;
+}
+
+void ZeroAdamW::read_parameter_shard() {
+  for (const detail::FlatLayout::Overlap& overlap : layout_->shard_overlaps()) {
+    param_shard_.narrow(0, overlap.range_begin, overlap.length)
+        .copy_(params_[overlap.param].view({-1}).narrow(0, overlap.param_begin, overlap.length));
+  }
+}
+
+void ZeroAdamW::write_parameters_from_flat() {
+  const auto& segments = layout_->segments();
+  for (size_t p = 0; p < params_.size(); ++p) {
+    params_[p].view({-1}).copy_(flat_.narrow(0, segments[p].offset, segments[p].numel));
+  }
+}
+
+void ZeroAdamW::step() {
+  if (!reduced_) {
+    reduce_gradients();
+  }
+  torch::NoGradGuard no_grad;
+  ++step_;
+  const double beta1 = options_.beta1;
+  const double beta2 = options_.beta2;
+  const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step_));
+  const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step_));
+  read_parameter_shard();
+  // The same operations, in the same order, as torch::optim::AdamW::step, on
+  // each group's stretch of the shard.
+  for (const detail::FlatLayout::Run& run : layout_->shard_runs()) {
+    const ZeroParamGroup& group = groups_[run.group];
+    const double lr = base_lr_ * group.lr_scale;
+    torch::Tensor param = param_shard_.narrow(0, run.shard_begin, run.length);      // [len]
+    torch::Tensor grad = grad_shard_.narrow(0, run.shard_begin, run.length);        // [len]
+    torch::Tensor exp_avg = exp_avg_.narrow(0, run.shard_begin, run.length);        // [len]
+    torch::Tensor exp_avg_sq = exp_avg_sq_.narrow(0, run.shard_begin, run.length);  // [len]
+    if (group.weight_decay != 0) {
+      param.mul_(1 - lr * group.weight_decay);
+    }
+    exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+    const torch::Tensor denom =
+        (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(options_.eps);
+    param.addcdiv_(exp_avg, denom, -lr / bias_correction1);
+  }
+  comm_.all_gather(param_shard_, flat_);
+  write_parameters_from_flat();
+  reduced_ = false;
+}
+
+void ZeroAdamW::zero_grad() {
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor& param : params_) {
+    if (param.grad().defined()) {
+      param.mutable_grad().zero_();
+    }
+  }
+  reduced_ = false;
+}
+
+}  // namespace swinpp::dist
