@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace swinpp::data {
+
+/// The whole content of the file at `path`. Throws swinpp::Error naming the
+/// path when it cannot be opened or read.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder is
+/// written, flushed and renamed over `path`. Throws swinpp::Error naming the
+/// path on failure (the temporary file is removed).
+void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
+
+}  // namespace swinpp::data

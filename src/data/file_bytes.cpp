@@ -1,0 +1,86 @@
+#include "swinpp/data/file_bytes.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "swinpp/util/error.h"
+
+namespace swinpp::data {
+
+namespace {
+
+/// Closes a file descriptor when it goes out of scope.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  /// Closes now; false when close reports an error (a failed flush on write).
+  bool close() {
+    const int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) throw Error("cannot open " + path + ": " + errno_text());
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0) throw Error("cannot stat " + path + ": " + errno_text());
+  if (!S_ISREG(info.st_mode)) throw Error("cannot read " + path + ": expected a regular file");
+  std::vector<uint8_t> bytes(static_cast<size_t>(info.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(file.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + path + ": " + errno_text());
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
+void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string temporary =
+      path + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1));
+  FileDescriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (file.get() < 0) throw Error("cannot create " + temporary + ": " + errno_text());
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(file.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string reason = errno_text();
+      ::unlink(temporary.c_str());
+      throw Error("cannot write " + path + ": " + reason);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (!file.close() || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = errno_text();
+    ::unlink(temporary.c_str());
+    throw Error("cannot write " + path + ": " + reason);
+  }
+}
+
+}  // namespace swinpp::data
