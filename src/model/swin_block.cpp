@@ -27,7 +27,8 @@ SwinBlockImpl::SwinBlockImpl(const SwinBlockOptions& o) : options(o) {
                                                       .pretrained_window(o.pretrained_window())
                                                       .qkv_bias(o.qkv_bias())
                                                       .attn_drop(o.attn_drop())
-                                                      .proj_drop(o.drop())));
+                                                      .proj_drop(o.drop())
+                                                      .sequential_windows(o.sequential_windows())));
   drop_path_ = register_module("drop_path", DropPath(o.drop_path()));
   norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   mlp_ = register_module("mlp", Mlp(dim, static_cast<int64_t>(dim * o.mlp_ratio()), o.drop()));

@@ -2,9 +2,13 @@
 
 #include <torch/torch.h>
 
+#include "swinpp/model/activation_checkpoint.h"
+
 namespace swinpp {
 
-SwinStageImpl::SwinStageImpl(const std::vector<SwinBlockOptions>& block_options, bool downsample) {
+SwinStageImpl::SwinStageImpl(const std::vector<SwinBlockOptions>& block_options, bool downsample,
+                             bool checkpoint)
+    : checkpoint_(checkpoint) {
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   for (const auto& o : block_options) blocks_->push_back(SwinBlock(o));
   if (downsample)
@@ -18,7 +22,15 @@ std::vector<SwinBlock> SwinStageImpl::blocks() const {
 }
 
 torch::Tensor SwinStageImpl::forward_blocks(torch::Tensor x, int64_t H, int64_t W) {
-  for (const auto& m : *blocks_) x = m->as<SwinBlockImpl>()->forward(x, H, W);
+  const bool recompute = checkpoint_ && is_training() && torch::GradMode::is_enabled();
+  for (const auto& m : *blocks_) {
+    auto block = std::dynamic_pointer_cast<SwinBlockImpl>(m);
+    if (recompute)
+      x = activation_checkpoint(
+          [block, H, W](const torch::Tensor& t) { return block->forward(t, H, W); }, x);
+    else
+      x = block->forward(x, H, W);  // [B, H*W, C]
+  }
   return x;
 }
 

@@ -36,9 +36,11 @@ SwinTransformerV2Impl::SwinTransformerV2Impl(const SwinV2Options& o) : options(o
                            .drop(o.drop_rate)
                            .attn_drop(o.attn_drop_rate)
                            .drop_path(dpr[block_index].item<double>())
-                           .extra_norm(extra_norm));
+                           .extra_norm(extra_norm)
+                           .sequential_windows(o.sequential_attention_windows));
     }
-    layers_->push_back(SwinStage(blocks, i < o.num_stages() - 1));
+    const bool checkpoint = !o.checkpoint_stages.empty() && o.checkpoint_stages[i];
+    layers_->push_back(SwinStage(blocks, i < o.num_stages() - 1, checkpoint));
   }
   norm_ = register_module("norm",
                           torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.num_features()})));

@@ -38,6 +38,12 @@ void SwinV2Options::validate() const {
   for (double rate : {drop_rate, attn_drop_rate, drop_path_rate})
     if (rate < 0 || rate >= 1) fail("drop rates must be in [0, 1), got " + std::to_string(rate));
   if (extra_norm_period < 0) fail("extra_norm_period must be >= 0");
+  if (!checkpoint_stages.empty() && checkpoint_stages.size() != depths.size())
+    fail("checkpoint_stages has " + std::to_string(checkpoint_stages.size()) +
+         " entries, expected none or one per stage (" + std::to_string(depths.size()) + ")");
+  if (sequential_attention_windows < 0)
+    fail("sequential_attention_windows must be >= 0, got " +
+         std::to_string(sequential_attention_windows));
 }
 
 SwinV2Options swinv2_variant(const std::string& name) {

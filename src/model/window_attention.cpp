@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "swinpp/model/window_geometry.h"
 
@@ -51,6 +53,24 @@ torch::Tensor WindowAttentionImpl::position_bias() {
 }
 
 torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
+  const int64_t B_ = x.size(0), chunk = options.sequential_windows();
+  const auto bias = position_bias();  // [h, N, N]
+  if (chunk <= 0 || B_ <= chunk) return attend(x, mask, bias);
+  std::vector<torch::Tensor> outputs;
+  for (int64_t start = 0; start < B_; start += chunk) {
+    const int64_t end = std::min(B_, start + chunk);
+    torch::Tensor chunk_mask;
+    if (mask.defined()) {
+      auto rows = torch::arange(start, end, mask.options().dtype(torch::kLong));
+      chunk_mask = mask.index_select(0, rows.remainder(mask.size(0)));  // [end-start, N, N]
+    }
+    outputs.push_back(attend(x.slice(0, start, end), chunk_mask, bias));  // [end-start, N, C]
+  }
+  return torch::cat(outputs, 0);  // [B_, N, C]
+}
+
+torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::Tensor& mask,
+                                          const torch::Tensor& position) {
   const int64_t B_ = x.size(0), N = x.size(1), C = x.size(2), h = options.heads();
   torch::Tensor bias;
   if (q_bias_.defined()) bias = torch::cat({q_bias_, torch::zeros_like(v_bias_), v_bias_});
@@ -60,7 +80,7 @@ torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, const torch::
   auto attn = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
                             F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
   auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
-  attn = attn * logit_scale + position_bias().unsqueeze(0);  // [B_, h, N, N]
+  attn = attn * logit_scale + position.unsqueeze(0);  // [B_, h, N, N]
   if (mask.defined()) {
     const int64_t nW = mask.size(0);
     attn = attn.view({B_ / nW, nW, h, N, N}) + mask.unsqueeze(1).unsqueeze(0);

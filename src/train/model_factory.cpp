@@ -28,6 +28,8 @@ SwinV2Options swinv2_options(const config::Config& c) {
   o.drop_path_rate = c.model.drop_path_rate;
   o.pretrained_window_sizes = s.pretrained_window_sizes;
   o.extra_norm_period = s.extra_norm_period;
+  o.checkpoint_stages = c.train.checkpoint_stages;
+  o.sequential_attention_windows = s.sequential_attention_windows;
   return o;
 }
 

@@ -33,6 +33,8 @@ struct SwinBlockOptions {
   TORCH_ARG(double, drop_path) = 0.0;
   /// Adds `extra_norm`, a LayerNorm on the main branch after the block (SwinV2-H/G).
   TORCH_ARG(bool, extra_norm) = false;
+  /// Attention over at most this many windows at a time (0 = all at once).
+  TORCH_ARG(int64_t, sequential_windows) = 0;
 };
 
 /// A SwinV2 block with residual post-norm:

@@ -28,6 +28,12 @@ struct SwinV2Options {
   /// An extra LayerNorm on the main branch after every N-th block (0 = off;
   /// the paper's SwinV2-H/G use 6).
   int64_t extra_norm_period = 0;
+  /// Activation checkpointing of every block, per stage (TRAIN.USE_CHECKPOINT);
+  /// empty = none. It applies while training with gradients on.
+  std::vector<bool> checkpoint_stages;
+  /// Window attention over at most this many windows at a time (SwinV2 §3.5,
+  /// sequential self-attention); 0 = all windows at once.
+  int64_t sequential_attention_windows = 0;
 
   /// Throws swinpp::Error naming the field when the options are inconsistent.
   void validate() const;

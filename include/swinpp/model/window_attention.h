@@ -23,6 +23,9 @@ struct WindowAttentionOptions {
   TORCH_ARG(bool, qkv_bias) = true;
   TORCH_ARG(double, attn_drop) = 0.0;
   TORCH_ARG(double, proj_drop) = 0.0;
+  /// Sequential attention (SwinV2 §3.5): at most this many windows at a time,
+  /// bounding the [windows, heads, N, N] attention matrix; 0 = all at once.
+  TORCH_ARG(int64_t, sequential_windows) = 0;
 };
 
 /// Scaled cosine attention with a log-spaced continuous position bias.
@@ -32,7 +35,10 @@ class WindowAttentionImpl : public torch::nn::Module {
  public:
   explicit WindowAttentionImpl(const WindowAttentionOptions& options);
 
-  /// x: [B*nW, N, C]; mask: [nW, N, N] or undefined. Returns [B*nW, N, C].
+  /// x: [B*nW, N, C]; mask: [nW, N, N] or undefined, window j of x taking mask
+  /// j mod nW. Returns [B*nW, N, C]. With `sequential_windows`, the windows are
+  /// processed in consecutive chunks; the result is the same (dropout aside,
+  /// whose draws follow the chunks).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask = {});
 
   /// The position bias of every head for every (query, key) pair: 16 *
@@ -45,6 +51,12 @@ class WindowAttentionImpl : public torch::nn::Module {
   WindowAttentionOptions options;
 
  private:
+  /// Attention of all windows of x: [B_, N, C] at once; mask: [nW, N, N] with
+  /// B_ a multiple of nW, or undefined; position: position_bias() [heads, N, N].
+  /// Returns [B_, N, C].
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& mask,
+                       const torch::Tensor& position);
+
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr};
   torch::nn::Sequential cpb_mlp_{nullptr};
   torch::nn::Dropout attn_drop_{nullptr}, proj_drop_{nullptr};
