@@ -10,6 +10,7 @@
 #include "swinpp/data/eval_transform.h"
 #include "swinpp/data/file_bytes.h"
 #include "swinpp/data/random.h"
+#include "swinpp/train/data_options.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/util/error.h"
 
@@ -38,11 +39,7 @@ void run_predict(const PredictOptions& options) {
   log_load_report(options.weights, train::load_backbone_weights(*model, options.weights));
   model->eval();
   const auto labels = read_labels(options.labels);
-  data::EvalTransformOptions t;
-  t.img_size = static_cast<int>(cfg.data.img_size);
-  t.center_crop = cfg.test.crop;
-  t.interpolation = data::parse_interpolation(cfg.data.interpolation);
-  const data::EvalTransform transform(t);
+  const data::EvalTransform transform(train::eval_transform_options(cfg));
   data::Generator unused_gen(0);
   torch::NoGradGuard no_grad;
   for (const auto& path : options.images) {

@@ -33,8 +33,7 @@ struct QuickstartOptions {
 
 config::Config stage_config(const std::string& path, const QuickstartOptions& o,
                             const std::string& data) {
-  auto c = config::load_config(path, {"DATA.DATA_PATH", data, "OUTPUT", o.out});
-  return c;
+  return config::load_config(path, {"DATA.DATA_PATH", data, "OUTPUT", o.out});
 }
 
 double finetune(config::Config c, const std::string& pretrained, const std::string& name) {

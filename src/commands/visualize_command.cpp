@@ -9,6 +9,7 @@
 #include "swinpp/data/eval_transform.h"
 #include "swinpp/data/file_bytes.h"
 #include "swinpp/data/random.h"
+#include "swinpp/train/data_options.h"
 #include "swinpp/train/mask_generator.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/train/reconstruction_grid.h"
@@ -27,9 +28,7 @@ void run_visualize(const VisualizeOptions& options) {
   const auto cfg = prepare(options.common);
   SimMIM model(train::swinv2_options(cfg), train::simmim_options(cfg));
   log_load_report(options.weights, train::load_simmim_weights(*model, options.weights));
-  data::EvalTransformOptions t;
-  t.img_size = static_cast<int>(cfg.data.img_size);
-  const data::EvalTransform transform(t);
+  const data::EvalTransform transform(train::eval_transform_options(cfg));
   const train::MaskGenerator masks(cfg.data.img_size, cfg.data.mask_patch_size,
                                    cfg.model.swinv2.patch_size, cfg.data.mask_ratio);
   std::vector<torch::Tensor> images, mask_list;

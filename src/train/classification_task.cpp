@@ -8,6 +8,7 @@
 #include "swinpp/data/dataset.h"
 #include "swinpp/data/train_transform.h"
 #include "swinpp/optim/losses.h"
+#include "swinpp/train/data_options.h"
 #include "swinpp/train/evaluator.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/util/error.h"
@@ -55,15 +56,8 @@ std::unique_ptr<data::Loader> ClassificationTask::make_train_loader(int rank, in
   t.erasing.probability = config_.aug.reprob;
   t.erasing.mode = data::parse_erasing_mode(config_.aug.remode);
   t.erasing.max_count = static_cast<int>(config_.aug.recount);
-  data::LoaderOptions o;
-  o.batch_size = static_cast<int>(config_.data.batch_size);
-  o.num_workers = static_cast<int>(config_.data.num_workers);
-  o.seed = static_cast<uint64_t>(config_.seed);
-  o.rank = rank;
-  o.world_size = world_size;
-  o.drop_last = true;
-  o.pin_memory = config_.data.pin_memory;
-  return std::make_unique<data::Loader>(dataset, std::make_shared<data::TrainTransform>(t), o);
+  return std::make_unique<data::Loader>(dataset, std::make_shared<data::TrainTransform>(t),
+                                        loader_options(config_, rank, world_size, true));
 }
 
 torch::Tensor ClassificationTask::loss(data::Batch& batch, data::Generator& gen) {

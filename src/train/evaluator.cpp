@@ -6,22 +6,15 @@
 
 #include "swinpp/data/dataset.h"
 #include "swinpp/data/eval_transform.h"
+#include "swinpp/train/data_options.h"
 
 namespace swinpp::train {
 
 std::unique_ptr<data::Loader> make_eval_loader(const config::Config& c, const std::string& folder) {
   auto dataset = std::make_shared<const data::Dataset>(data::Dataset::image_folder(folder));
-  data::EvalTransformOptions t;
-  t.img_size = static_cast<int>(c.data.img_size);
-  t.center_crop = c.test.crop;
-  t.interpolation = data::parse_interpolation(c.data.interpolation);
-  data::LoaderOptions o;
-  o.batch_size = static_cast<int>(c.data.batch_size);
-  o.num_workers = static_cast<int>(c.data.num_workers);
-  o.seed = static_cast<uint64_t>(c.seed);
-  o.shuffle = c.test.shuffle;
-  o.pin_memory = c.data.pin_memory;
-  return std::make_unique<data::Loader>(dataset, std::make_shared<data::EvalTransform>(t), o);
+  return std::make_unique<data::Loader>(
+      dataset, std::make_shared<data::EvalTransform>(eval_transform_options(c)),
+      loader_options(c, /*rank=*/0, /*world_size=*/1, /*training=*/false));
 }
 
 EvalResult evaluate(SwinTransformerV2Impl& model, data::Loader& loader) {

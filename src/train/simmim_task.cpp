@@ -9,6 +9,7 @@
 #include "swinpp/data/dataset.h"
 #include "swinpp/data/file_bytes.h"
 #include "swinpp/data/train_transform.h"
+#include "swinpp/train/data_options.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/train/reconstruction_grid.h"
 
@@ -43,14 +44,6 @@ std::unique_ptr<data::Loader> SimMIMTask::make_train_loader(int rank, int world_
       data::Dataset::flat_folder(simmim_data_folder(config_)));
   auto transform = std::make_shared<data::TrainTransform>(
       data::TrainTransformOptions::simmim(static_cast<int>(config_.data.img_size)));
-  data::LoaderOptions o;
-  o.batch_size = static_cast<int>(config_.data.batch_size);
-  o.num_workers = static_cast<int>(config_.data.num_workers);
-  o.seed = static_cast<uint64_t>(config_.seed);
-  o.rank = rank;
-  o.world_size = world_size;
-  o.drop_last = true;
-  o.pin_memory = config_.data.pin_memory;
   if (!preview_images_.defined()) {
     // Fixed pictures for the reconstruction previews: the first images, drawn
     // with a generator of their own so that training randomness is untouched.
@@ -64,7 +57,8 @@ std::unique_ptr<data::Loader> SimMIMTask::make_train_loader(int rank, int world_
     preview_masks_ = torch::stack(masks);
   }
   const auto masks = masks_;
-  return std::make_unique<data::Loader>(dataset, transform, o,
+  return std::make_unique<data::Loader>(dataset, transform,
+                                        loader_options(config_, rank, world_size, true),
                                         [masks](data::Generator& gen) { return masks(gen); });
 }
 

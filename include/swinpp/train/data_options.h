@@ -1,0 +1,19 @@
+#pragma once
+
+#include "swinpp/config/config.h"
+#include "swinpp/data/eval_transform.h"
+#include "swinpp/data/loader.h"
+
+namespace swinpp::train {
+
+/// Loader settings of a configuration (DATA.BATCH_SIZE, NUM_WORKERS, PIN_MEMORY,
+/// SEED) for one rank. Training loaders shuffle and drop the last partial batch;
+/// evaluation loaders keep every sample in order (unless TEST.SHUFFLE).
+data::LoaderOptions loader_options(const config::Config& config, int rank, int world_size,
+                                   bool training);
+
+/// The evaluation transform of a configuration (DATA.IMG_SIZE, TEST.CROP,
+/// DATA.INTERPOLATION).
+data::EvalTransformOptions eval_transform_options(const config::Config& config);
+
+}  // namespace swinpp::train
