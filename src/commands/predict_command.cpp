@@ -61,9 +61,10 @@ void add_predict_command(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
   auto* cmd = app.add_subcommand("predict", "Top classes of JPEG or PNG images");
   add_common_options(*cmd, options->common);
-  cmd->add_option("--weights,-w", options->weights, "classification weights")
+  cmd->add_option("--weights,-w", options->weights,
+                  "classification weights: a checkpoint folder, .pth or safetensors")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
   cmd->add_option("--labels", options->labels, "text file with one class name per line");
   cmd->add_option("--top", options->top, "how many classes to show (default 5)");
   cmd->add_option("images", options->images, "JPEG or PNG files")

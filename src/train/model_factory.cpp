@@ -59,6 +59,13 @@ io::LoadReport load_backbone_weights(SwinTransformerV2Impl& model, const std::st
   return report;
 }
 
+SwinTransformerV2 rebuild_swinv2(const SwinTransformerV2Impl& model, const SwinV2Options& options) {
+  SwinTransformerV2 rebuilt(options);
+  io::load_state_dict(*rebuilt, io::state_dict_of(model), io::LoadOptions{/*strict=*/true, false});
+  rebuilt->train(model.is_training());
+  return rebuilt;
+}
+
 io::LoadReport load_simmim_weights(SimMIMImpl& model, const std::string& path) {
   auto tensors = load_weights(path);
   io::LoadReport report;

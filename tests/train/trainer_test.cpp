@@ -3,11 +3,15 @@
 
 #include <filesystem>
 
+#include "swinpp/data/file_bytes.h"
+#include "swinpp/data/image_decoder.h"
 #include "swinpp/io/safetensors.h"
 #include "swinpp/train/checkpoint.h"
 #include "swinpp/train/classification_task.h"
+#include "swinpp/train/model_factory.h"
 #include "swinpp/train/simmim_task.h"
 #include "swinpp/train/trainer.h"
+#include "swinpp/util/error.h"
 #include "train_fixture.h"
 
 namespace swinpp::testing {
@@ -117,7 +121,11 @@ TEST(SimMIMTraining, PretrainedCheckpointFineTunesWithAnotherWindow) {
   o.max_steps = 2;
   train::Trainer pre(p, std::make_shared<train::SimMIMTask>(p), o);
   pre.fit();
-  EXPECT_TRUE(std::filesystem::exists(pre.run_dir() + "/reconstructions"));
+  // The reconstruction picture decodes: 3 columns of 32 pixels, one 32-pixel row per image.
+  const auto png = data::read_file_bytes(pre.run_dir() + "/reconstructions/epoch_0.png");
+  const auto picture = data::decode_png(png.data(), png.size());
+  EXPECT_EQ(picture.width, 3 * 32);
+  EXPECT_EQ(picture.height, 4 * 32);
   const auto ckpt = *train::latest_checkpoint(pre.run_dir() + "/checkpoints");
 
   // 32/w4 -> 64/w8 with the pre-training windows given, as 192/w12 -> 256/w16.
@@ -138,6 +146,25 @@ TEST(SimMIMTraining, PretrainedCheckpointFineTunesWithAnotherWindow) {
             torch::IntArrayRef({1, 15, 15, 2}));
   train::Trainer ft(f, std::make_shared<train::ClassificationTask>(f), o);
   ft.fit();
+}
+
+TEST(RebuildSwinV2, NewWindowAndImageSizeKeepTheWeights) {
+  torch::manual_seed(0);
+  auto o = swinv2_variant("tiny");
+  o.img_size = 64, o.window_size = 4, o.embed_dim = 16, o.num_heads = {1, 2, 4, 8};
+  o.depths = {1, 1, 2, 1}, o.num_classes = 5;
+  SwinTransformerV2 model(o);
+  auto n = o;
+  n.img_size = 128, n.window_size = 8, n.pretrained_window_sizes = {4, 4, 4, 4};
+  auto rebuilt = train::rebuild_swinv2(*model, n);
+  auto old_params = model->named_parameters();
+  for (const auto& item : rebuilt->named_parameters())
+    EXPECT_TRUE(torch::equal(item.value(), old_params[item.key()])) << item.key();
+  EXPECT_EQ(rebuilt->named_buffers()["layers.0.blocks.0.attn.relative_position_index"].size(0), 64);
+  rebuilt->eval();
+  EXPECT_EQ(rebuilt->forward(torch::randn({1, 3, 128, 128})).sizes(), torch::IntArrayRef({1, 5}));
+  n.embed_dim = 32;
+  EXPECT_THROW(train::rebuild_swinv2(*model, n), Error);
 }
 
 }  // namespace

@@ -23,6 +23,14 @@ SimMIMOptions simmim_options(const config::Config& config);
 /// fresh initialisation. Returns what was loaded, missing and unexpected.
 io::LoadReport load_backbone_weights(SwinTransformerV2Impl& model, const std::string& path);
 
+/// A new model for another image or window size (or other options that leave
+/// the parameter shapes alone) carrying the weights of `model`: every parameter
+/// and non-derived buffer is copied, the position tables and shift masks are
+/// computed for the new geometry. Set options.pretrained_window_sizes to the old
+/// window so that the continuous position bias transfers as in the paper. Throws
+/// swinpp::Error listing the parameters whose shapes differ.
+SwinTransformerV2 rebuild_swinv2(const SwinTransformerV2Impl& model, const SwinV2Options& options);
+
 /// Loads a SimMIM checkpoint (or, for the encoder alone, any backbone checkpoint) into `model`.
 io::LoadReport load_simmim_weights(SimMIMImpl& model, const std::string& path);
 
