@@ -51,6 +51,7 @@ int run(int argc, char** argv) {
   add_bench_command(app);
   add_dataset_command(app);
   add_visualize_command(app);
+  add_plot_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

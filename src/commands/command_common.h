@@ -37,5 +37,6 @@ void add_eval_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
 void add_visualize_command(CLI::App& app);
 void add_quickstart_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace swinpp::commands
