@@ -71,6 +71,22 @@ TEST(Trainer, AccumulationMatchesABatchOfTheSameSize) {
     EXPECT_TRUE(torch::allclose(value, wb.at(key), 1e-4, 1e-6)) << key;
 }
 
+TEST(Trainer, Bfloat16AutocastWithEmaTrains) {
+  TempDir tmp("swinpp_amp");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto c = tiny_config(data, (tmp.path / "run").string());
+  c.amp_enable = true;
+  c.train.ema.enable = true;
+  train::TrainerOptions o;
+  o.max_steps = 2;
+  train::Trainer trainer(c, std::make_shared<train::ClassificationTask>(c), o);
+  const auto metrics = trainer.fit();
+  EXPECT_TRUE(metrics.count("val_top1"));
+  EXPECT_TRUE(metrics.count("ema_val_top1"));
+  for (const auto& [key, value] : final_weights(trainer))
+    EXPECT_TRUE(torch::isfinite(value.to(torch::kFloat32)).all().item<bool>()) << key;
+}
+
 TEST(Trainer, CheckpointFoldersAreCompleteAndPruned) {
   TempDir tmp("swinpp_ckpt");
   const auto data = make_tiny_dataset(tmp.path / "data");
