@@ -23,7 +23,8 @@ config::Config prepare(const CommonOptions& options) {
   auto cfg =
       options.config.empty() ? config::Config{} : config::load_config(options.config, options.opts);
   const int threads = configure_threads(
-      options.threads > 0 ? options.threads : static_cast<int>(cfg.data.num_threads));
+      options.threads > 0 ? options.threads : static_cast<int>(cfg.data.num_threads),
+      options.processes_per_machine);
   spdlog::debug("using {} intra-op threads", threads);
   return cfg;
 }
@@ -52,12 +53,14 @@ int run(int argc, char** argv) {
   add_dataset_command(app);
   add_visualize_command(app);
   add_plot_command(app);
+  int exit_code = 0;
+  add_launch_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  return 0;
+  return exit_code;
 }
 
 }  // namespace swinpp::commands

@@ -16,6 +16,8 @@ struct CommonOptions {
   std::string config;
   std::vector<std::string> opts;
   int threads = 0;
+  /// Processes sharing this machine's cores (data-parallel ranks).
+  int processes_per_machine = 1;
 };
 
 /// Adds --config (required when `config_required`), --opts and --threads to `cmd`.
@@ -38,5 +40,7 @@ void add_dataset_command(CLI::App& app);
 void add_visualize_command(CLI::App& app);
 void add_quickstart_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+/// `swinpp launch`; sets `exit_code` to the launched job's.
+void add_launch_command(CLI::App& app, int& exit_code);
 
 }  // namespace swinpp::commands

@@ -1,9 +1,13 @@
-// swinpp finetune / swinpp pretrain: the training runs.
+// swinpp finetune / swinpp pretrain: the training runs, on one process or as
+// one rank of a data-parallel job (torchrun, srun, swinpp launch).
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 
 #include "command_common.h"
+#include "swinpp/dist/rendezvous.h"
 #include "swinpp/train/classification_task.h"
 #include "swinpp/train/simmim_task.h"
 #include "swinpp/train/trainer.h"
@@ -17,10 +21,20 @@ struct TrainOptions {
 };
 
 template <typename Task>
-void run_training(const TrainOptions& options) {
+void run_training(TrainOptions options) {
+  const auto env = dist::read_dist_env();
+  if (env.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports for all
+  if (env.world_size > 1)
+    spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}] [%l] %v", env.rank));
+  options.common.processes_per_machine = env.local_world_size;
   const auto cfg = prepare(options.common);
   train::TrainerOptions t;
   t.max_steps = options.max_steps;
+  t.communicator =
+      dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
+  if (env.world_size > 1)
+    spdlog::info("rank {} of {} ({} backend, rendezvous {}:{} from {})", env.rank, env.world_size,
+                 t.communicator->backend_name(), env.master_addr, env.master_port, env.source);
   train::Trainer trainer(cfg, std::make_shared<Task>(cfg), t);
   trainer.fit();
 }
@@ -32,6 +46,10 @@ void add_training_command(CLI::App& app, const std::string& name, const std::str
   add_common_options(*cmd, options->common);
   cmd->add_option("--max-steps", options->max_steps,
                   "stop after this many optimizer steps (default: every epoch)");
+  cmd->footer(
+      "Data parallelism: run one process per rank with swinpp launch, torchrun or srun; the ranks "
+      "are read from RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/"
+      "SLURM_NTASKS/SLURM_LOCALID. DATA.BATCH_SIZE is per rank.");
   cmd->callback([options] { run_training<Task>(*options); });
 }
 }  // namespace

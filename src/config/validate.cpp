@@ -211,8 +211,8 @@ void validate_aug(const AugConfig& aug) {
 void validate_run(const Config& config) {
   check_one_of("DIST.BACKEND", config.dist.backend, {"auto", "gloo", "nccl", "single"});
   check_positive("DIST.TIMEOUT_S", config.dist.timeout_s);
-  if (config.dist.zero_stage != 0 && config.dist.zero_stage != 1) {
-    fail("DIST.ZERO_STAGE", "0 or 1", text(config.dist.zero_stage));
+  if (config.dist.zero_stage < 0 || config.dist.zero_stage > 2) {
+    fail("DIST.ZERO_STAGE", "0, 1 or 2", text(config.dist.zero_stage));
   }
   check_positive("SAVE_FREQ", config.save_freq);
   check_positive("PRINT_FREQ", config.print_freq);

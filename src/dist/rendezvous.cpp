@@ -1,5 +1,6 @@
 #include "swinpp/dist/rendezvous.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -105,6 +106,7 @@ DistEnv read_torchrun(const EnvLookup& lookup) {
   }
   const std::string why = "needs it for WORLD_SIZE > 1";
   env.local_rank = reader.required_integer("LOCAL_RANK", why);
+  env.local_world_size = std::max(1, reader.integer("LOCAL_WORLD_SIZE").value_or(1));
   env.master_addr = reader.required_text("MASTER_ADDR", why);
   env.master_port = reader.required_integer("MASTER_PORT", why);
   check_port(env.master_port, "MASTER_PORT");
@@ -121,6 +123,7 @@ DistEnv read_slurm(const EnvLookup& lookup) {
   env.world_size = reader.required_integer("SLURM_NTASKS", "needs it: SLURM_PROCID is set");
   check_rank(env.rank, env.world_size, "SLURM_PROCID", "SLURM_NTASKS");
   env.local_rank = reader.required_integer("SLURM_LOCALID", "needs it: SLURM_PROCID is set");
+  env.local_world_size = std::max(1, reader.integer("SLURM_NTASKS_PER_NODE").value_or(1));
   if (const std::optional<std::string> addr = reader.text("MASTER_ADDR")) {
     env.master_addr = *addr;
   } else if (reader.integer("SLURM_NNODES").value_or(0) == 1 || env.world_size == 1) {

@@ -183,6 +183,68 @@ ZeroState consolidate_zero_shards(const std::string& dir) {
   return state;
 }
 
+namespace {
+constexpr const char* kStateFormat = "swinpp_adamw_state";
+
+bool read_format(torch::serialize::InputArchive& archive) {
+  c10::IValue format;
+  return archive.try_read("format", format) && format.isString() &&
+         format.toStringRef() == kStateFormat;
+}
+}  // namespace
+
+void save_zero_state(const ZeroState& state, const std::string& path) {
+  if (state.exp_avg.size() != state.exp_avg_sq.size()) {
+    throw Error(path + ": a ZeRO state needs as many exp_avg as exp_avg_sq tensors, found " +
+                std::to_string(state.exp_avg.size()) + " and " +
+                std::to_string(state.exp_avg_sq.size()));
+  }
+  write_atomically(fs::path(path), [&](const fs::path& temporary) {
+    torch::serialize::OutputArchive archive;
+    archive.write("format", c10::IValue(std::string(kStateFormat)));
+    archive.write("step", c10::IValue(state.step));
+    archive.write("count", c10::IValue(static_cast<int64_t>(state.exp_avg.size())));
+    for (size_t p = 0; p < state.exp_avg.size(); ++p) {
+      archive.write("exp_avg/" + std::to_string(p), state.exp_avg[p].cpu());
+      archive.write("exp_avg_sq/" + std::to_string(p), state.exp_avg_sq[p].cpu());
+    }
+    archive.save_to(temporary.string());
+  });
+}
+
+bool is_zero_state_file(const std::string& path) {
+  if (!fs::is_regular_file(path)) return false;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, torch::kCPU);
+    return read_format(archive);
+  } catch (const c10::Error&) {
+    return false;
+  }
+}
+
+ZeroState load_zero_state(const std::string& path) {
+  if (!fs::is_regular_file(path)) throw Error(path + ": optimizer state file is missing");
+  torch::serialize::InputArchive archive;
+  archive.load_from(path, torch::kCPU);
+  if (!read_format(archive)) {
+    throw Error(path + ": not an optimizer state written by swinpp (no format '" +
+                std::string(kStateFormat) + "')");
+  }
+  ZeroState state;
+  state.step = read_int(archive, "step", path);
+  const int64_t count = read_int(archive, "count", path);
+  for (int64_t p = 0; p < count; ++p) {
+    torch::Tensor exp_avg;
+    torch::Tensor exp_avg_sq;
+    archive.read("exp_avg/" + std::to_string(p), exp_avg);
+    archive.read("exp_avg_sq/" + std::to_string(p), exp_avg_sq);
+    state.exp_avg.push_back(exp_avg);
+    state.exp_avg_sq.push_back(exp_avg_sq);
+  }
+  return state;
+}
+
 ZeroState ZeroAdamW::gather_state() const {
   torch::NoGradGuard no_grad;
   ZeroState state;

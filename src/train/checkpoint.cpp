@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -74,21 +73,29 @@ std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts
   std::snprintf(name, sizeof(name), "%s%08ld", kPrefix, static_cast<long>(position.step));
   const fs::path final_dir = fs::path(dir) / name;
   const fs::path tmp = fs::path(dir) / (std::string(name) + ".tmp");
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
+  dist::Communicator* comm = parts.communicator;
+  const bool main = comm == nullptr || comm->rank() == 0;
+  if (main) {
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+  }
+  if (comm) comm->barrier();
+  parts.updater->save(tmp.string());
+  if (!main) {
+    comm->barrier();  // rank 0 has renamed the folder
+    return final_dir.string();
+  }
 
   io::save_safetensors((tmp / "model.safetensors").string(), io::state_dict_of(*parts.model));
   if (parts.ema) io::save_safetensors((tmp / "ema.safetensors").string(), parts.ema->state_dict());
   {
-    torch::serialize::OutputArchive archive, optimizer, scaler;
-    parts.optimizer->save(optimizer);
+    torch::serialize::OutputArchive archive, scaler;
     parts.scaler->save(scaler);
-    archive.write("optimizer", optimizer);
     archive.write("scaler", scaler);
-    archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
     archive.save_to((tmp / "trainer.pt").string());
-    fsync_path(tmp / "trainer.pt");
   }
+  for (const auto& entry : fs::recursive_directory_iterator(tmp))
+    if (entry.is_regular_file()) fsync_path(entry.path());
   const nlohmann::json state = {{"epoch", position.epoch}, {"next_batch", position.next_batch},
                                 {"step", position.step},   {"epoch_end", position.epoch_end},
                                 {"task", parts.task},      {"config", parts.config_yaml}};
@@ -98,6 +105,7 @@ std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts
   fs::remove_all(final_dir);
   fs::rename(tmp, final_dir);
   fsync_path(dir);
+  if (comm) comm->barrier();
   return final_dir.string();
 }
 
@@ -116,16 +124,11 @@ TrainingPosition load_checkpoint(const std::string& folder, const CheckpointPart
       throw Error("checkpoint '" + folder + "' has no ema.safetensors but TRAIN.EMA is enabled");
     parts.ema->load_state_dict(io::load_safetensors((f / "ema.safetensors").string()));
   }
-  torch::serialize::InputArchive archive, optimizer, scaler;
+  parts.updater->load(folder);
+  torch::serialize::InputArchive archive, scaler;
   archive.load_from((f / "trainer.pt").string());
-  archive.read("optimizer", optimizer);
   archive.read("scaler", scaler);
-  parts.optimizer->load(optimizer);
   parts.scaler->load(scaler);
-  torch::Tensor rng;
-  archive.read("rng_cpu", rng);
-  auto generator = at::detail::getDefaultCPUGenerator();
-  generator.set_state(rng);
   TrainingPosition p;
   p.epoch = state.at("epoch");
   p.next_batch = state.at("next_batch");

@@ -10,8 +10,9 @@
 
 #include "swinpp/config/config_io.h"
 #include "swinpp/config/lr_scaling.h"
+#include "swinpp/dist/parameter_broadcast.h"
+#include "swinpp/dist/single_process_communicator.h"
 #include "swinpp/optim/ema.h"
-#include "swinpp/optim/grad_clip.h"
 #include "swinpp/optim/loss_scaler.h"
 #include "swinpp/optim/lr_schedule.h"
 #include "swinpp/optim/optimizer.h"
@@ -19,6 +20,7 @@
 #include "swinpp/train/autocast_guard.h"
 #include "swinpp/train/checkpoint.h"
 #include "swinpp/train/metrics_log.h"
+#include "swinpp/train/parameter_updater.h"
 #include "swinpp/util/error.h"
 #include "swinpp/util/progress.h"
 
@@ -26,13 +28,20 @@ namespace swinpp::train {
 
 namespace fs = std::filesystem;
 
+namespace {
+/// Separates the stream that seeds LibTorch's generator (drop path, dropout)
+/// from the batch-level generator handed to the task.
+constexpr uint64_t kTorchSeedStream = 0x746F726368ULL;
+}  // namespace
+
 struct Trainer::State {
   config::Config cfg;
   std::shared_ptr<TrainingTask> task;
   TrainerOptions opts;
+  std::shared_ptr<dist::Communicator> comm;
   std::shared_ptr<torch::nn::Module> module;
   std::unique_ptr<data::Loader> loader;
-  std::unique_ptr<optim::Optimizer> optimizer;
+  std::unique_ptr<ParameterUpdater> updater;
   std::unique_ptr<optim::LrSchedule> schedule;
   std::unique_ptr<optim::LossScaler> scaler;
   std::optional<optim::ModelEma> ema;
@@ -40,13 +49,20 @@ struct Trainer::State {
   int64_t steps_per_epoch = 0;
   TrainingPosition pos;
 
-  bool main() const { return opts.rank == 0; }
+  bool main() const { return comm->rank() == 0; }
   std::string checkpoint_dir(const std::string& run_dir) const {
     return (fs::path(run_dir) / "checkpoints").string();
   }
   CheckpointParts parts() {
-    return {module.get(),          optimizer.get(),      scaler.get(),
-            ema ? &*ema : nullptr, config::to_yaml(cfg), task->name()};
+    CheckpointParts p;
+    p.model = module.get();
+    p.updater = updater.get();
+    p.scaler = scaler.get();
+    p.ema = ema ? &*ema : nullptr;
+    p.communicator = comm->world_size() > 1 ? comm.get() : nullptr;
+    p.config_yaml = config::to_yaml(cfg);
+    p.task = task->name();
+    return p;
   }
 };
 
@@ -56,16 +72,21 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   s.cfg = std::move(cfg);
   s.task = std::move(task);
   s.opts = opts;
+  s.comm =
+      opts.communicator ? opts.communicator : std::make_shared<dist::SingleProcessCommunicator>();
+  const int rank = s.comm->rank();
+  const int world = s.comm->world_size();
   const auto& c = s.cfg;
   run_dir_ = (fs::path(c.output) / c.model.name / c.tag).string();
-  fs::create_directories(s.checkpoint_dir(run_dir_));
   if (s.main()) {
+    fs::create_directories(s.checkpoint_dir(run_dir_));
     std::ofstream(fs::path(run_dir_) / "config.yaml") << config::to_yaml(c);
     spdlog::info("resolved configuration:\n{}", config::to_yaml(c));
   }
   s.module = s.task->module();
   s.module->train();
-  s.loader = s.task->make_train_loader(opts.rank, opts.world_size);
+  if (world > 1) dist::broadcast_module(*s.module, *s.comm);
+  s.loader = s.task->make_train_loader(rank, world);
   const int64_t accum = c.train.accumulation_steps;
   s.steps_per_epoch = s.loader->batches_per_epoch() / accum;
   if (s.steps_per_epoch < 1)
@@ -74,7 +95,7 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
         "than TRAIN.ACCUMULATION_STEPS {}: use a smaller batch or more data",
         s.loader->batches_per_epoch(), c.data.batch_size, accum));
 
-  const auto lrs = config::scaled_learning_rates(c, opts.world_size);
+  const auto lrs = config::scaled_learning_rates(c, world);
   optim::ParamGroupOptions g;
   g.weight_decay = c.train.weight_decay;
   g.layer_decay = c.train.layer_decay;
@@ -85,8 +106,9 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   o.eps = c.train.optimizer.eps;
   o.betas = c.train.optimizer.betas;
   o.momentum = c.train.optimizer.momentum;
-  s.optimizer = std::make_unique<optim::Optimizer>(
-      optim::build_param_groups(optim::named_parameters_of(*s.module), g), o);
+  s.updater =
+      make_parameter_updater(optim::build_param_groups(optim::named_parameters_of(*s.module), g), o,
+                             static_cast<int>(c.dist.zero_stage), s.comm);
 
   optim::LrScheduleOptions l;
   l.kind = optim::parse_lr_schedule_kind(c.train.lr_scheduler.name);
@@ -108,8 +130,6 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   s.metrics =
       std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
 
-  // Per-rank randomness (drop path, dropout) from here on; a resume restores it.
-  torch::manual_seed(static_cast<uint64_t>(c.seed + opts.rank));
   s.pos.epoch = c.train.start_epoch;
   std::optional<std::string> resume;
   if (!c.model.resume.empty())
@@ -123,10 +143,11 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   }
   if (s.main())
     spdlog::info(
-        "{}: {} steps per epoch x {} epochs, batch {} x {} accumulation x {} ranks, "
+        "{}: {} steps per epoch x {} epochs, batch {} x {} accumulation x {} ranks ({}{}), "
         "base lr {:.3g}",
-        s.task->name(), s.steps_per_epoch, c.train.epochs, c.data.batch_size, accum,
-        opts.world_size, lrs.base_lr);
+        s.task->name(), s.steps_per_epoch, c.train.epochs, c.data.batch_size, accum, world,
+        s.comm->backend_name(),
+        c.dist.zero_stage > 0 ? fmt::format(", ZeRO-{}", c.dist.zero_stage) : "", lrs.base_lr);
 }
 
 Trainer::~Trainer() = default;
@@ -139,14 +160,16 @@ std::map<std::string, double> Trainer::fit() {
   const int64_t total_steps = s.opts.max_steps > 0
                                   ? std::min(s.opts.max_steps, s.steps_per_epoch * c.train.epochs)
                                   : s.steps_per_epoch * c.train.epochs;
-  const auto params = s.optimizer->parameters();
+  const auto& params = s.updater->parameters();
+  const int rank = s.comm->rank();
+  const int world = s.comm->world_size();
   Progress progress(s.task->name(), total_steps, c.print_freq, s.main());
   std::map<std::string, double> last_eval;
   auto save = [&](bool epoch_end) {
-    if (!s.main()) return;
     TrainingPosition p = s.pos;
     p.epoch_end = epoch_end;
     const auto dir = save_checkpoint(s.checkpoint_dir(run_dir_), s.parts(), p);
+    if (!s.main()) return;
     prune_checkpoints(s.checkpoint_dir(run_dir_), s.opts.keep_step_checkpoints);
     spdlog::debug("checkpoint written to {}", dir);
   };
@@ -165,7 +188,7 @@ std::map<std::string, double> Trainer::fit() {
     last_eval = m;
   };
 
-  s.optimizer->set_lr(s.schedule->lr(s.pos.step));
+  s.updater->set_lr(s.schedule->lr(s.pos.step));
   double loss_sum = 0.0, norm = 0.0;
   int64_t loss_count = 0, images = 0;
   auto window_start = std::chrono::steady_clock::now();
@@ -175,8 +198,10 @@ std::map<std::string, double> Trainer::fit() {
     s.loader->start_epoch(epoch, s.pos.next_batch);
     while (auto batch = s.loader->next()) {
       if (batch->batch_index >= batches) break;
-      data::Generator gen(
-          data::mix_seed(static_cast<uint64_t>(c.seed), epoch, batch->batch_index, s.opts.rank));
+      const auto seed = static_cast<uint64_t>(c.seed);
+      data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
+      torch::manual_seed(data::mix_seed(seed, epoch, batch->batch_index, rank ^ kTorchSeedStream));
+      s.updater->prepare_backward((batch->batch_index + 1) % accum == 0);
       torch::Tensor loss;
       {
         AutocastGuard autocast(c.amp_enable, c10::DeviceType::CPU, c10::ScalarType::BFloat16);
@@ -189,16 +214,21 @@ std::map<std::string, double> Trainer::fit() {
       s.pos.next_batch = batch->batch_index + 1;
       if (s.pos.next_batch % accum != 0) continue;
 
-      const bool finite = s.scaler->unscale_and_check(params);
-      norm = c.train.clip_grad > 0 ? optim::clip_grad_norm(params, c.train.clip_grad)
-                                   : optim::grad_norm(params);
-      if (finite) s.optimizer->step();
+      s.updater->finish_backward();
+      bool finite = s.scaler->unscale_and_check(params);
+      if (world > 1) {  // sharded ranks checked only their own gradients: agree on skipping
+        torch::Tensor found_inf = torch::full({1}, finite ? 0.0f : 1.0f);
+        s.comm->all_reduce_max(found_inf);
+        finite = found_inf.item<float>() == 0.0f;
+      }
+      norm = s.updater->clip_grad_norm(c.train.clip_grad);
+      if (finite) s.updater->step();
       s.scaler->update(!finite);
-      s.optimizer->zero_grad();
+      s.updater->zero_grad();
       if (s.ema) s.ema->update(*s.module);
       ++s.pos.step;
-      const double lr = s.optimizer->group_lr(s.optimizer->groups().size() - 1);
-      s.optimizer->set_lr(s.schedule->lr(s.pos.step));
+      const double lr = s.updater->last_group_lr();
+      s.updater->set_lr(s.schedule->lr(s.pos.step));
       if (s.pos.next_batch >= batches) {
         s.pos.epoch = epoch + 1;
         s.pos.next_batch = 0;
@@ -210,12 +240,18 @@ std::map<std::string, double> Trainer::fit() {
       progress.update(s.pos.step, fmt::format("epoch {} loss {:.4f} lr {:.2e} {:.1f} img/s", epoch,
                                               mean_loss, lr, images / secs));
       if (s.pos.step % c.print_freq == 0 || s.pos.step == total_steps) {
+        // [loss sum, micro-batches, images] summed over ranks.
+        torch::Tensor window =
+            torch::tensor({loss_sum, static_cast<double>(loss_count), static_cast<double>(images)},
+                          torch::kDouble);
+        if (world > 1) s.comm->all_reduce_sum(window);
+        const auto w = window.accessor<double, 1>();
         s.metrics->write("train", {{"epoch", static_cast<double>(epoch)},
                                    {"step", static_cast<double>(s.pos.step)},
-                                   {"loss", mean_loss},
+                                   {"loss", w[0] / std::max(w[1], 1.0)},
                                    {"lr", lr},
                                    {"grad_norm", norm},
-                                   {"images_per_s", images / secs},
+                                   {"images_per_s", w[2] / secs},
                                    {"skipped", finite ? 0.0 : 1.0}});
         loss_sum = 0.0, loss_count = 0, images = 0;
         window_start = std::chrono::steady_clock::now();

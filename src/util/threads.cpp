@@ -3,6 +3,8 @@
 #include <sched.h>
 
 #include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <thread>
 
 namespace swinpp {
@@ -20,8 +22,9 @@ int available_cores() {
 }
 }  // namespace
 
-int configure_threads(int requested) {
-  const int n = requested > 0 ? requested : available_cores();
+int configure_threads(int requested, int processes_per_machine) {
+  const int n = requested > 0 ? requested
+                              : std::max(1, available_cores() / std::max(1, processes_per_machine));
   at::set_num_threads(n);
   return at::get_num_threads();
 }

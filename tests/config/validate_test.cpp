@@ -107,7 +107,7 @@ TEST(Validate, EveryRuleNamesItsKey) {
       {"AUG.MIXUP_PROB", [](Config& c) { c.aug.mixup_prob = 2.0; }},
       {"AUG.MIXUP_MODE", [](Config& c) { c.aug.mixup_mode = "sample"; }},
       {"DIST.BACKEND", [](Config& c) { c.dist.backend = "mpi"; }},
-      {"DIST.ZERO_STAGE", [](Config& c) { c.dist.zero_stage = 2; }},
+      {"DIST.ZERO_STAGE", [](Config& c) { c.dist.zero_stage = 3; }},
       {"DIST.TIMEOUT_S", [](Config& c) { c.dist.timeout_s = 0; }},
       {"SAVE_FREQ", [](Config& c) { c.save_freq = 0; }},
       {"PRINT_FREQ", [](Config& c) { c.print_freq = 0; }},

@@ -13,7 +13,8 @@ struct DistConfig {
   std::string backend = "auto";
   /// DIST.TIMEOUT_S: collective timeout, in seconds.
   int64_t timeout_s = 1800;
-  /// DIST.ZERO_STAGE: 0 = replicated optimizer state, 1 = sharded across processes.
+  /// DIST.ZERO_STAGE: 0 = replicated optimizer state, 1 = AdamW state sharded
+  /// across processes, 2 = gradients reduce-scattered into the shards as well.
   int64_t zero_stage = 0;
 
   /// Every field, for comparisons.

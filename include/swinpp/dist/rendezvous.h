@@ -16,6 +16,9 @@ struct DistEnv {
   int world_size = 1;
   /// The index on this machine: the GPU this rank drives.
   int local_rank = 0;
+  /// Ranks on this machine (LOCAL_WORLD_SIZE, SLURM_NTASKS_PER_NODE; 1 when
+  /// unknown): they share its CPU cores.
+  int local_world_size = 1;
   /// Host and port of the TCP key-value store the ranks rendezvous through.
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;

@@ -36,4 +36,17 @@ constexpr const char* kZeroCompletionMarker = "zero_shards_complete";
 /// parameter table).
 ZeroState consolidate_zero_shards(const std::string& dir);
 
+/// Writes a whole state to one file (a LibTorch archive with "format" =
+/// "swinpp_adamw_state", "step", "count" and the tensors exp_avg/<i>,
+/// exp_avg_sq/<i>), atomically: the form of an optimizer state that does not
+/// depend on the world size.
+void save_zero_state(const ZeroState& state, const std::string& path);
+
+/// Reads a file written by save_zero_state. Throws swinpp::Error naming the
+/// file when it is not one.
+ZeroState load_zero_state(const std::string& path);
+
+/// True when `path` is a file written by save_zero_state.
+bool is_zero_state_file(const std::string& path);
+
 }  // namespace swinpp::dist

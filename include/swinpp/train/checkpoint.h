@@ -6,9 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "swinpp/dist/communicator.h"
 #include "swinpp/optim/ema.h"
 #include "swinpp/optim/loss_scaler.h"
-#include "swinpp/optim/optimizer.h"
+#include "swinpp/train/parameter_updater.h"
 
 namespace swinpp::train {
 
@@ -23,24 +24,30 @@ struct TrainingPosition {
 /// The parts of a run a checkpoint holds.
 struct CheckpointParts {
   torch::nn::Module* model = nullptr;
-  optim::Optimizer* optimizer = nullptr;
+  ParameterUpdater* updater = nullptr;
   optim::LossScaler* scaler = nullptr;
   optim::ModelEma* ema = nullptr;  ///< may be null
-  std::string config_yaml;         ///< the resolved configuration
-  std::string task;                ///< "finetune" or "pretrain"
+  /// The ranks of the run; null for a single process.
+  dist::Communicator* communicator = nullptr;
+  std::string config_yaml;  ///< the resolved configuration
+  std::string task;         ///< "finetune" or "pretrain"
 };
 
 /// Writes a checkpoint folder DIR/ckpt_step_NNNNNNNN: model.safetensors (the
-/// module's state dict, reference names), ema.safetensors, trainer.pt
-/// (optimizer, loss scaler, CPU random state) and state.json (position, task,
-/// configuration). Everything is written into a temporary folder, synced and
-/// renamed, so a crash never leaves a partial checkpoint under the final name.
-/// Returns the folder written.
+/// module's state dict, reference names), ema.safetensors, the optimizer state
+/// (optimizer.pt, or one shard per rank under optimizer/ with ZeRO; see
+/// ParameterUpdater::save), trainer.pt (loss scaler) and state.json
+/// (position, task, configuration). Everything is written into a temporary
+/// folder, synced and renamed, so a crash never leaves a partial checkpoint
+/// under the final name. With a communicator every rank calls it; rank 0
+/// writes all but the optimizer shards, and it returns on every rank once the
+/// folder is complete. Returns the folder written.
 std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts,
                             const TrainingPosition& position);
 
-/// Restores `parts` from a checkpoint folder and returns its position. Throws
-/// swinpp::Error naming the folder and the missing or mismatched piece.
+/// Restores `parts` from a checkpoint folder, written at any world size, and
+/// returns its position. Throws swinpp::Error naming the folder and the
+/// missing or mismatched piece.
 TrainingPosition load_checkpoint(const std::string& folder, const CheckpointParts& parts);
 
 /// The newest complete checkpoint folder under `dir`, if any.

@@ -4,14 +4,17 @@
 #include <string>
 
 #include "swinpp/config/config.h"
+#include "swinpp/dist/communicator.h"
 #include "swinpp/train/training_task.h"
 
 namespace swinpp::train {
 
 /// Settings of a Trainer that are not part of the configuration.
 struct TrainerOptions {
-  int rank = 0;
-  int world_size = 1;
+  /// The ranks of a data-parallel run (see dist::make_communicator); null for
+  /// one process. Every rank builds its Trainer from the same configuration
+  /// and calls fit().
+  std::shared_ptr<dist::Communicator> communicator;
   /// Stop after this many optimizer steps in total (0 = run every epoch); the
   /// run still ends with a checkpoint.
   int64_t max_steps = 0;
@@ -21,11 +24,20 @@ struct TrainerOptions {
 
 /// The training loop shared by fine-tuning and pre-training. One step:
 /// micro-batches (TRAIN.ACCUMULATION_STEPS) -> forward under autocast ->
-/// backward -> unscale and check -> clip (TRAIN.CLIP_GRAD) -> AdamW -> EMA ->
-/// schedule -> log. Checkpoints every SAVE_FREQ epochs, every TRAIN.SAVE_STEPS
-/// steps and at the end, in OUTPUT/MODEL.NAME/TAG/checkpoints; resumes from
-/// MODEL.RESUME or, with TRAIN.AUTO_RESUME, the newest checkpoint, continuing
-/// the exact sample sequence mid-epoch.
+/// backward -> gradients averaged over ranks -> unscale and check (the
+/// found-inf flag agreed by all ranks) -> clip (TRAIN.CLIP_GRAD) -> AdamW ->
+/// EMA -> schedule -> log. Checkpoints every SAVE_FREQ epochs, every
+/// TRAIN.SAVE_STEPS steps and at the end, in OUTPUT/MODEL.NAME/TAG/checkpoints;
+/// resumes from MODEL.RESUME or, with TRAIN.AUTO_RESUME, the newest
+/// checkpoint, continuing the exact sample sequence mid-epoch.
+///
+/// Data parallelism: rank 0's weights are broadcast at the start; each rank
+/// reads its shard of every epoch (rank r takes every world-th sample of the
+/// shuffled order, so a step sees the same global batch at any world size
+/// with the same total batch); randomness that is not per sample (drop path,
+/// mixup) is seeded per (step, rank). Only rank 0 logs, evaluates and writes
+/// metrics; logged training losses and throughput are averaged and summed
+/// over ranks. DIST.ZERO_STAGE 1/2 shards the AdamW state.
 class Trainer {
  public:
   Trainer(config::Config config, std::shared_ptr<TrainingTask> task, TrainerOptions options = {});

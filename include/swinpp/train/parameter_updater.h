@@ -1,0 +1,74 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "swinpp/dist/communicator.h"
+#include "swinpp/optim/optimizer.h"
+#include "swinpp/optim/param_groups.h"
+
+namespace swinpp::train {
+
+/// Turns the gradients of every rank into one parameter update. Two kinds:
+///  - replicated (DIST.ZERO_STAGE 0): every rank holds the whole optimizer
+///    state; with more than one rank the gradients are averaged by a bucketed
+///    all-reduce that runs from autograd hooks while backward goes on;
+///  - sharded (DIST.ZERO_STAGE 1 or 2): ZeroAdamW, each rank holds 1/world of
+///    the AdamW state.
+///
+/// One optimizer step, on every rank, in this order:
+///
+///   for each micro-batch: updater.prepare_backward(last); loss.backward();
+///   updater.finish_backward();           // gradients averaged (replicated)
+///   ... unscale, check for inf/NaN ...
+///   const double norm = updater.clip_grad_norm(max_norm);
+///   if (finite) updater.step();
+///   updater.zero_grad();
+///
+/// Everything but the accessors is a collective when there are several ranks.
+class ParameterUpdater {
+ public:
+  virtual ~ParameterUpdater() = default;
+
+  /// The trained parameters in optimizer order (group after group).
+  virtual const std::vector<torch::Tensor>& parameters() const = 0;
+  /// Before each backward: `last_micro_step` is true for the backward that
+  /// completes an optimizer step (the others accumulate locally, without
+  /// communication).
+  virtual void prepare_backward(bool last_micro_step) = 0;
+  /// After the last backward of a step: waits for the gradient averaging
+  /// (replicated with several ranks; a sharded updater averages in
+  /// clip_grad_norm).
+  virtual void finish_backward() = 0;
+  /// The L2 norm of the averaged gradients; with max_norm > 0 they are
+  /// scaled down to it as torch.nn.utils.clip_grad_norm_ does.
+  virtual double clip_grad_norm(double max_norm) = 0;
+  /// One optimizer update.
+  virtual void step() = 0;
+  /// Clears the gradients.
+  virtual void zero_grad() = 0;
+  /// Sets the base learning rate; each group uses base_lr * its lr_scale.
+  virtual void set_lr(double base_lr) = 0;
+  /// The learning rate of the last group (the head under layer decay).
+  virtual double last_group_lr() const = 0;
+
+  /// Writes the optimizer state into checkpoint folder `dir`: replicated,
+  /// rank 0 writes optimizer.pt; sharded, every rank writes its shard under
+  /// optimizer/ and rank 0 a completion marker. Call it on every rank.
+  virtual void save(const std::string& dir) = 0;
+  /// Restores the state from checkpoint folder `dir`, whichever of the two
+  /// forms it holds and at whatever world size it was written. Throws
+  /// swinpp::Error naming the file when it is missing or does not fit.
+  virtual void load(const std::string& dir) = 0;
+};
+
+/// The updater DIST.ZERO_STAGE selects (0: replicated, 1 or 2: ZeroAdamW of
+/// that stage) over `groups`. Throws swinpp::Error for a ZeRO stage with SGD.
+std::unique_ptr<ParameterUpdater> make_parameter_updater(
+    std::vector<optim::ParamGroup> groups, const optim::OptimizerOptions& options, int zero_stage,
+    std::shared_ptr<dist::Communicator> communicator);
+
+}  // namespace swinpp::train

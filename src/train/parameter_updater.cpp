@@ -1,0 +1,154 @@
+#include "swinpp/train/parameter_updater.h"
+
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "swinpp/dist/gradient_reducer.h"
+#include "swinpp/dist/zero_optimizer.h"
+#include "swinpp/optim/grad_clip.h"
+#include "swinpp/train/adamw_state.h"
+#include "swinpp/util/error.h"
+
+namespace swinpp::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kReplicatedFile = "optimizer.pt";
+constexpr const char* kShardDir = "optimizer";
+
+/// The whole AdamW state saved in checkpoint folder `dir`, from ZeRO shards
+/// (any world size) or from one file; nullopt when the folder holds a
+/// non-AdamW state.
+std::optional<dist::ZeroState> saved_adamw_state(const fs::path& dir) {
+  if (fs::exists(dir / kShardDir / dist::kZeroCompletionMarker))
+    return dist::consolidate_zero_shards((dir / kShardDir).string());
+  const auto file = (dir / kReplicatedFile).string();
+  if (!fs::exists(file))
+    throw Error("checkpoint '" + dir.string() + "' has no optimizer state (neither " +
+                kReplicatedFile + " nor " + kShardDir + "/" + dist::kZeroCompletionMarker + ")");
+  if (dist::is_zero_state_file(file)) return dist::load_zero_state(file);
+  return std::nullopt;
+}
+
+/// Every rank holds the whole optimizer; gradients are averaged by a
+/// GradientReducer when there is more than one rank.
+class ReplicatedUpdater : public ParameterUpdater {
+ public:
+  ReplicatedUpdater(std::vector<optim::ParamGroup> groups, const optim::OptimizerOptions& options,
+                    std::shared_ptr<dist::Communicator> comm)
+      : optimizer_(std::move(groups), options),
+        params_(optimizer_.parameters()),
+        comm_(std::move(comm)) {
+    if (comm_->world_size() > 1)
+      reducer_ = std::make_unique<dist::GradientReducer>(params_, *comm_);
+  }
+
+  const std::vector<torch::Tensor>& parameters() const override { return params_; }
+  void prepare_backward(bool last_micro_step) override {
+    if (reducer_) reducer_->set_sync(last_micro_step);
+  }
+  void finish_backward() override {
+    if (reducer_) reducer_->finalize();
+  }
+  double clip_grad_norm(double max_norm) override {
+    return max_norm > 0 ? optim::clip_grad_norm(params_, max_norm) : optim::grad_norm(params_);
+  }
+  void step() override { optimizer_.step(); }
+  void zero_grad() override { optimizer_.zero_grad(); }
+  void set_lr(double base_lr) override { optimizer_.set_lr(base_lr); }
+  double last_group_lr() const override {
+    return optimizer_.group_lr(optimizer_.groups().size() - 1);
+  }
+
+  void save(const std::string& dir) override {
+    if (comm_->rank() != 0) return;
+    const auto file = (fs::path(dir) / kReplicatedFile).string();
+    if (optimizer_.options().kind == optim::OptimizerKind::kAdamW) {
+      dist::save_zero_state(adamw_state_of(optimizer_), file);
+    } else {
+      torch::serialize::OutputArchive archive;
+      optimizer_.save(archive);
+      archive.save_to(file);
+    }
+  }
+
+  void load(const std::string& dir) override {
+    if (auto state = saved_adamw_state(dir)) {
+      load_adamw_state(optimizer_, *state);
+      return;
+    }
+    torch::serialize::InputArchive archive;
+    archive.load_from((fs::path(dir) / kReplicatedFile).string());
+    optimizer_.load(archive);
+  }
+
+ private:
+  optim::Optimizer optimizer_;
+  std::vector<torch::Tensor> params_;
+  std::shared_ptr<dist::Communicator> comm_;
+  std::unique_ptr<dist::GradientReducer> reducer_;
+};
+
+std::vector<dist::ZeroParamGroup> zero_groups(const std::vector<optim::ParamGroup>& groups) {
+  std::vector<dist::ZeroParamGroup> out;
+  for (const auto& g : groups) out.push_back({g.params, g.lr_scale, g.weight_decay});
+  return out;
+}
+
+/// ZeroAdamW: the AdamW state sharded across ranks.
+class ShardedUpdater : public ParameterUpdater {
+ public:
+  ShardedUpdater(const std::vector<optim::ParamGroup>& groups,
+                 const optim::OptimizerOptions& options, int stage,
+                 std::shared_ptr<dist::Communicator> comm)
+      : comm_(std::move(comm)),
+        last_lr_scale_(groups.back().lr_scale),
+        zero_(zero_groups(groups), *comm_,
+              dist::ZeroOptions{stage, options.base_lr, options.betas[0], options.betas[1],
+                                options.eps}) {}
+
+  const std::vector<torch::Tensor>& parameters() const override { return zero_.parameters(); }
+  void prepare_backward(bool) override {}
+  void finish_backward() override {}
+  double clip_grad_norm(double max_norm) override { return zero_.clip_grad_norm(max_norm); }
+  void step() override { zero_.step(); }
+  void zero_grad() override { zero_.zero_grad(); }
+  void set_lr(double base_lr) override { zero_.set_lr(base_lr); }
+  double last_group_lr() const override { return zero_.lr() * last_lr_scale_; }
+
+  void save(const std::string& dir) override {
+    zero_.save_shard((fs::path(dir) / kShardDir).string());
+  }
+  void load(const std::string& dir) override {
+    auto state = saved_adamw_state(dir);
+    if (!state)
+      throw Error("checkpoint '" + dir + "' holds an SGD optimizer state; DIST.ZERO_STAGE " +
+                  "1 and 2 resume AdamW states only");
+    zero_.load_state(*state);
+  }
+
+ private:
+  std::shared_ptr<dist::Communicator> comm_;
+  double last_lr_scale_;
+  dist::ZeroAdamW zero_;
+};
+
+}  // namespace
+
+std::unique_ptr<ParameterUpdater> make_parameter_updater(
+    std::vector<optim::ParamGroup> groups, const optim::OptimizerOptions& options, int zero_stage,
+    std::shared_ptr<dist::Communicator> communicator) {
+  if (zero_stage == 0)
+    return std::make_unique<ReplicatedUpdater>(std::move(groups), options, std::move(communicator));
+  if (options.kind != optim::OptimizerKind::kAdamW)
+    throw Error("DIST.ZERO_STAGE " + std::to_string(zero_stage) +
+                " shards AdamW only; TRAIN.OPTIMIZER.NAME is sgd");
+  if (groups.empty()) throw Error("optimizer: expected at least one parameter group, found none");
+  return std::make_unique<ShardedUpdater>(groups, options, zero_stage, std::move(communicator));
+}
+
+}  // namespace swinpp::train
