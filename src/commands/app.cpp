@@ -20,8 +20,7 @@ void add_common_options(CLI::App& cmd, CommonOptions& options, bool config_requi
 }
 
 config::Config prepare(const CommonOptions& options) {
-  auto cfg =
-      options.config.empty() ? config::Config{} : config::load_config(options.config, options.opts);
+  auto cfg = config::load_config(options.config, options.opts);
   const int threads = configure_threads(
       options.threads > 0 ? options.threads : static_cast<int>(cfg.data.num_threads),
       options.processes_per_machine);

@@ -10,7 +10,10 @@
 
 #include "command_common.h"
 #include "swinpp/data/data_bench.h"
+#include "swinpp/dist/parameter_broadcast.h"
+#include "swinpp/dist/rendezvous.h"
 #include "swinpp/train/model_factory.h"
+#include "swinpp/train/parameter_updater.h"
 
 namespace swinpp::commands {
 
@@ -22,40 +25,60 @@ struct BenchModelOptions {
   int warmup = 2;
 };
 
-/// One training step: forward, cross-entropy, backward, AdamW.
-void train_step(SwinTransformerV2& model, torch::optim::Optimizer& optimizer,
-                const torch::Tensor& x, const torch::Tensor& y) {
-  optimizer.zero_grad();
-  auto loss = torch::cross_entropy_loss(model->forward(x), y);
-  loss.backward();
-  optimizer.step();
+/// One training step: forward, cross-entropy, backward (gradients averaged
+/// over the ranks), AdamW.
+void train_step(SwinTransformerV2& model, train::ParameterUpdater& updater, const torch::Tensor& x,
+                const torch::Tensor& y) {
+  updater.prepare_backward(true);
+  torch::cross_entropy_loss(model->forward(x), y).backward();
+  updater.finish_backward();
+  updater.step();
+  updater.zero_grad();
 }
 
-void run_bench_model(const BenchModelOptions& options) {
+void run_bench_model(BenchModelOptions options) {
+  const auto env = dist::read_dist_env();
+  options.common.processes_per_machine = env.local_world_size;
   const auto cfg = prepare(options.common);
   const auto o = train::swinv2_options(cfg);
   torch::manual_seed(0);
   SwinTransformerV2 model(o);
   model->train();
-  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+  std::shared_ptr<dist::Communicator> comm =
+      dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
+  if (comm->world_size() > 1) dist::broadcast_module(*model, *comm);
+  optim::ParamGroup all;
+  all.name = "all";
+  all.params = model->parameters();
+  optim::OptimizerOptions adamw;
+  adamw.base_lr = 1e-4;
+  auto updater =
+      train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage), comm);
   auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size});
   auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64);
-  for (int i = 0; i < options.warmup; ++i) train_step(model, optimizer, x, y);
+  for (int i = 0; i < options.warmup; ++i) train_step(model, *updater, x, y);
+  comm->barrier();
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < options.steps; ++i) train_step(model, optimizer, x, y);
+  for (int i = 0; i < options.steps; ++i) train_step(model, *updater, x, y);
+  comm->barrier();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double ips = options.batch * options.steps / seconds;
+  const int world = comm->world_size();
+  const double ips = options.batch * world * options.steps / seconds;
   nlohmann::json result = {{"impl", "swinpp"},
                            {"what", "train_step"},
                            {"img_size", o.img_size},
                            {"window", o.window_size},
                            {"batch", options.batch},
+                           {"world_size", world},
+                           {"backend", comm->backend_name()},
+                           {"zero_stage", cfg.dist.zero_stage},
                            {"steps", options.steps},
                            {"threads", at::get_num_threads()},
                            {"seconds", seconds},
+                           {"step_seconds", seconds / options.steps},
                            {"images_per_s", ips}};
-  std::cout << result.dump() << std::endl;
+  if (comm->rank() == 0) std::cout << result.dump() << std::endl;
 }
 }  // namespace
 
@@ -64,12 +87,15 @@ void add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   auto options = std::make_shared<BenchModelOptions>();
   auto* model = bench->add_subcommand(
-      "model", "Training-step images/s (forward, backward, AdamW) on random data");
-  add_common_options(*model, options->common);
-  model->add_option("--batch,-b", options->batch, "images per step (default 4)");
+      "model",
+      "Training-step images/s (forward, backward, AdamW) on random data; under swinpp launch or "
+      "torchrun, of the data-parallel step (--batch per rank, DIST.ZERO_STAGE applies)");
+  add_common_options(*model, options->common, false);
+  model->add_option("--batch,-b", options->batch, "images per step and rank (default 4)");
   model->add_option("--steps,-n", options->steps, "timed steps (default 5)");
   model->add_option("--warmup", options->warmup, "untimed steps first (default 2)");
   model->callback([options] { run_bench_model(*options); });
+  add_bench_memory_command(*bench);
 
   struct DataOptions {
     std::string dir;

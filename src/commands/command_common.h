@@ -34,6 +34,8 @@ void add_forward_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+/// `swinpp bench memory`, under `bench`.
+void add_bench_memory_command(CLI::App& bench);
 void add_training_commands(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);

@@ -97,7 +97,7 @@ void insert_at(YAML::Node& root, const std::string& key, const YAML::Node& value
 Config load_config(const std::string& path, const std::vector<std::string>& opts) {
   detail::ConfigBuilder builder;
   std::vector<fs::path> chain;
-  apply_file(builder, fs::path(path), chain);
+  if (!path.empty()) apply_file(builder, fs::path(path), chain);
   builder.apply_opts(opts);
   Config config = builder.finish();
   validate(config);

@@ -14,7 +14,8 @@ namespace swinpp::config {
 /// BASE, recursively), then the file itself; maps merge key by key and later
 /// values override earlier ones. Then `opts` is applied: a flat list of
 /// dotted keys and values, `{"TRAIN.BASE_LR", "1e-3", "MODEL.SWINV2.DEPTHS",
-/// "[2, 2, 6, 2]"}`, each value parsed as YAML. When no source sets
+/// "[2, 2, 6, 2]"}`, each value parsed as YAML. An empty `path` starts from
+/// the defaults alone (the built-in SwinV2-T). When no source sets
 /// TRAIN.CHECKPOINT_STAGES, every stage takes TRAIN.USE_CHECKPOINT.
 ///
 /// Throws swinpp::Error naming the dotted key and the file (or "--opts") for
