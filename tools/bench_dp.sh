@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 config=$root/configs/swinv2/swinv2_tiny_patch4_window8_256.yaml
-nproc=2 batch=2 steps=4 threads=1 zero=0
+nproc=2 batch=2 steps=8 threads=1 zero=0
 while (($#)); do
   case $1 in
     --nproc) nproc=$2; shift 2 ;;
@@ -22,7 +22,7 @@ swinpp=$root/build/swinpp
 bench=(bench model --config "$config" --batch "$batch" --steps "$steps" --threads "$threads"
   --opts DIST.ZERO_STAGE "$zero")
 one=$("$swinpp" "${bench[@]}")
-many=$("$swinpp" launch --nproc "$nproc" -- swinpp "${bench[@]}" 2>/dev/null)
+many=$("$swinpp" launch --nproc "$nproc" -- swinpp "${bench[@]}" | grep "^{")
 peer=()
 for n in 1 "$nproc"; do
   peer+=("$(/usr/bin/python3 "$root/tools/bench_dp_torch.py" --nproc "$n" --batch "$batch" \

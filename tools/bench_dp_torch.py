@@ -25,7 +25,7 @@ def rank_main(rank, args, port):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=args.nproc)
     torch.manual_seed(0)
-    model = swin_v2_t(window_size=[8, 8])
+    model = swin_v2_t()  # window 8
     model.train()
     ddp = DistributedDataParallel(model) if args.nproc > 1 else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)

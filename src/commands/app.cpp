@@ -52,6 +52,7 @@ int run(int argc, char** argv) {
   add_dataset_command(app);
   add_visualize_command(app);
   add_plot_command(app);
+  add_consolidate_command(app);
   int exit_code = 0;
   add_launch_command(app, exit_code);
   try {

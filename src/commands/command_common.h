@@ -42,6 +42,7 @@ void add_dataset_command(CLI::App& app);
 void add_visualize_command(CLI::App& app);
 void add_quickstart_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_consolidate_command(CLI::App& app);
 /// `swinpp launch`; sets `exit_code` to the launched job's.
 void add_launch_command(CLI::App& app, int& exit_code);
 

@@ -93,6 +93,7 @@ std::vector<Field> make_fields() {
       SWINPP_CONFIG_FIELD("TRAIN.EMA.DECAY", train.ema.decay),
       SWINPP_CONFIG_FIELD("TRAIN.CHECKPOINT_STAGES", train.checkpoint_stages),
       SWINPP_CONFIG_FIELD("TRAIN.SAVE_STEPS", train.save_steps),
+      SWINPP_CONFIG_FIELD("TRAIN.PREVIEW_STEPS", train.preview_steps),
       SWINPP_CONFIG_FIELD("TRAIN.AMP_DTYPE", train.amp_dtype),
 
       SWINPP_CONFIG_FIELD("AUG.COLOR_JITTER", aug.color_jitter),

@@ -186,6 +186,7 @@ void validate_train(const TrainConfig& train, std::size_t stages) {
          text(train.checkpoint_stages));
   }
   check_min("TRAIN.SAVE_STEPS", train.save_steps, 0);
+  check_min("TRAIN.PREVIEW_STEPS", train.preview_steps, 0);
   check_one_of("TRAIN.AMP_DTYPE", train.amp_dtype, {"bfloat16", "float16"});
 }
 

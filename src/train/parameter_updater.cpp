@@ -139,6 +139,16 @@ class ShardedUpdater : public ParameterUpdater {
 
 }  // namespace
 
+void consolidate_optimizer_shards(const std::string& dir) {
+  const fs::path shards = fs::path(dir) / kShardDir;
+  if (!fs::exists(shards / dist::kZeroCompletionMarker))
+    throw Error("'" + dir + "' holds no complete set of ZeRO optimizer shards (" +
+                (shards / dist::kZeroCompletionMarker).string() + " is missing)");
+  dist::save_zero_state(dist::consolidate_zero_shards(shards.string()),
+                        (fs::path(dir) / kReplicatedFile).string());
+  fs::remove_all(shards);
+}
+
 std::unique_ptr<ParameterUpdater> make_parameter_updater(
     std::vector<optim::ParamGroup> groups, const optim::OptimizerOptions& options, int zero_stage,
     std::shared_ptr<dist::Communicator> communicator) {

@@ -66,13 +66,22 @@ torch::Tensor SimMIMTask::loss(data::Batch& batch, data::Generator&) {
   return model_->forward(batch.images, batch.extra).loss;
 }
 
-std::map<std::string, double> SimMIMTask::end_of_epoch(int64_t epoch, const std::string& run_dir) {
-  if (!preview_images_.defined()) return {};
-  const auto path = std::filesystem::path(run_dir) / "reconstructions" /
-                    ("epoch_" + std::to_string(epoch) + ".png");
+void SimMIMTask::write_preview(const std::string& run_dir, const std::string& name) {
+  if (!preview_images_.defined()) return;
+  const auto path = std::filesystem::path(run_dir) / "reconstructions" / (name + ".png");
   std::filesystem::create_directories(path.parent_path());
   write_reconstruction_grid(*model_, preview_images_, preview_masks_, path.string());
-  spdlog::info("reconstructions written to {}", path.string());
+  spdlog::debug("reconstructions written to {}", path.string());
+}
+
+void SimMIMTask::after_step(int64_t step, const std::string& run_dir) {
+  const int64_t every = config_.train.preview_steps;
+  if (every > 0 && step % every == 0) write_preview(run_dir, "step_" + std::to_string(step));
+}
+
+std::map<std::string, double> SimMIMTask::end_of_epoch(int64_t epoch, const std::string& run_dir) {
+  write_preview(run_dir, "epoch_" + std::to_string(epoch));
+  spdlog::info("reconstructions written to {}/reconstructions/epoch_{}.png", run_dir, epoch);
   return {};
 }
 

@@ -227,6 +227,7 @@ std::map<std::string, double> Trainer::fit() {
       s.updater->zero_grad();
       if (s.ema) s.ema->update(*s.module);
       ++s.pos.step;
+      if (s.main()) s.task->after_step(s.pos.step, run_dir_);
       const double lr = s.updater->last_group_lr();
       s.updater->set_lr(s.schedule->lr(s.pos.step));
       if (s.pos.next_batch >= batches) {

@@ -79,6 +79,7 @@ const std::vector<std::pair<std::string, std::string>> kEveryKeyChanged = {
     {"TRAIN.EMA.DECAY", "0.999"},
     {"TRAIN.CHECKPOINT_STAGES", "[true, true, false, false]"},
     {"TRAIN.SAVE_STEPS", "500"},
+    {"TRAIN.PREVIEW_STEPS", "100"},
     {"TRAIN.AMP_DTYPE", "float16"},
     {"AUG.COLOR_JITTER", "0.0"},
     {"AUG.AUTO_AUGMENT", "''"},

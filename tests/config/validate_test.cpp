@@ -97,6 +97,7 @@ TEST(Validate, EveryRuleNamesItsKey) {
       {"TRAIN.EMA.DECAY", [](Config& c) { c.train.ema.decay = 1.0; }},
       {"TRAIN.CHECKPOINT_STAGES", [](Config& c) { c.train.checkpoint_stages = {true}; }},
       {"TRAIN.SAVE_STEPS", [](Config& c) { c.train.save_steps = -1; }},
+      {"TRAIN.PREVIEW_STEPS", [](Config& c) { c.train.preview_steps = -1; }},
       {"TRAIN.AMP_DTYPE", [](Config& c) { c.train.amp_dtype = "float32"; }},
       {"AUG.REPROB", [](Config& c) { c.aug.reprob = 1.5; }},
       {"AUG.REMODE", [](Config& c) { c.aug.remode = "zero"; }},

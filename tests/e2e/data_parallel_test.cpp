@@ -190,7 +190,7 @@ TEST_F(DataParallel, ShardedCheckpointResumesAtAnotherWorldSize) {
   ASSERT_TRUE(step3.has_value());
   ASSERT_TRUE(fs::exists(fs::path(*step3) / "optimizer" / dist::zero_shard_file_name(0, 2)));
 
-  // ... and goes on as ZeRO-2 on 3 ranks, and as one replicated process.
+  // ... and goes on as ZeRO-2 on 3 ranks, and, consolidated, as one replicated process.
   struct Resume {
     std::string name;
     int world;
@@ -199,7 +199,13 @@ TEST_F(DataParallel, ShardedCheckpointResumesAtAnotherWorldSize) {
   for (const Resume& r : {Resume{"resumed3", 3, 2}, Resume{"resumed1", 1, 0}}) {
     TrainingRun run(tmp.path, data, r.name, r.world, r.stage);
     fs::create_directories(run.checkpoints());
-    fs::copy(*step3, run.checkpoints() / fs::path(*step3).filename(), fs::copy_options::recursive);
+    const fs::path copy = run.checkpoints() / fs::path(*step3).filename();
+    fs::copy(*step3, copy, fs::copy_options::recursive);
+    if (r.world == 1) {  // the ordinary checkpoint `swinpp consolidate` makes
+      ASSERT_TRUE(swinpp(run, {"consolidate", copy.string()}));
+      EXPECT_FALSE(fs::exists(copy / "optimizer"));
+      EXPECT_TRUE(dist::is_zero_state_file((copy / "optimizer.pt").string()));
+    }
     if (r.world == 1) {
       ASSERT_TRUE(swinpp(run, run.finetune()));
     } else {

@@ -95,6 +95,9 @@ struct TrainConfig {
   std::vector<bool> checkpoint_stages = {false, false, false, false};
   /// TRAIN.SAVE_STEPS (swinpp): also save a checkpoint every N optimizer steps; 0 = off.
   int64_t save_steps = 0;
+  /// TRAIN.PREVIEW_STEPS (swinpp): SimMIM reconstruction pictures every N optimizer
+  /// steps as well as after each epoch; 0 = after each epoch only.
+  int64_t preview_steps = 0;
   /// TRAIN.AMP_DTYPE (swinpp): autocast type when AMP_ENABLE, bfloat16 or float16.
   std::string amp_dtype = "bfloat16";
 
@@ -102,7 +105,7 @@ struct TrainConfig {
   auto fields() const {
     return std::tie(start_epoch, epochs, warmup_epochs, weight_decay, base_lr, warmup_lr, min_lr,
                     clip_grad, auto_resume, accumulation_steps, use_checkpoint, layer_decay,
-                    lr_scheduler, optimizer, scale_lr, ema, checkpoint_stages, save_steps,
+                    lr_scheduler, optimizer, scale_lr, ema, checkpoint_stages, save_steps, preview_steps,
                     amp_dtype);
   }
 };

@@ -65,6 +65,12 @@ class ParameterUpdater {
   virtual void load(const std::string& dir) = 0;
 };
 
+/// Turns the ZeRO shards under checkpoint folder `dir`/optimizer into the one
+/// optimizer.pt file of an ordinary checkpoint (the same whole AdamW state,
+/// loadable at any world size, with or without ZeRO), then removes the
+/// shards. Throws swinpp::Error when the folder has no complete shard set.
+void consolidate_optimizer_shards(const std::string& dir);
+
 /// The updater DIST.ZERO_STAGE selects (0: replicated, 1 or 2: ZeroAdamW of
 /// that stage) over `groups`. Throws swinpp::Error for a ZeRO stage with SGD.
 std::unique_ptr<ParameterUpdater> make_parameter_updater(

@@ -11,7 +11,8 @@ namespace swinpp::train {
 /// random 32x32 masks (DATA.MASK_PATCH_SIZE, DATA.MASK_RATIO) and the masked
 /// L1 loss. Reads DATA_PATH/train when it exists, else every image under
 /// DATA_PATH; labels are ignored. Writes reconstruction pictures of a few fixed
-/// images after each epoch.
+/// images to RUN_DIR/reconstructions after each epoch (epoch_N.png) and every
+/// TRAIN.PREVIEW_STEPS optimizer steps (step_N.png).
 class SimMIMTask : public TrainingTask {
  public:
   explicit SimMIMTask(const config::Config& config);
@@ -20,11 +21,14 @@ class SimMIMTask : public TrainingTask {
   std::shared_ptr<torch::nn::Module> module() override { return model_.ptr(); }
   std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
   torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
+  void after_step(int64_t step, const std::string& run_dir) override;
   std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) override;
 
   SimMIM model() const { return model_; }
 
  private:
+  void write_preview(const std::string& run_dir, const std::string& name);
+
   config::Config config_;
   SimMIM model_{nullptr};
   MaskGenerator masks_;

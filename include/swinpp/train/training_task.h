@@ -23,6 +23,8 @@ class TrainingTask {
   virtual std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) = 0;
   /// The loss of one micro-batch (`gen` drives batch-level randomness such as mixup).
   virtual torch::Tensor loss(data::Batch& batch, data::Generator& gen) = 0;
+  /// Called on rank 0 after each optimizer step (`step` = steps done so far).
+  virtual void after_step(int64_t step, const std::string& run_dir) {}
   /// Called on rank 0 after each epoch and at the end: evaluation, pictures.
   /// Returns JSON-able metrics (may be empty).
   virtual std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) {
