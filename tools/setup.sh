@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs swinpp's Debian dependencies (idempotent) and builds Release into build/.
+# Installs swinpp's Debian dependencies (idempotent) and builds the swinpp program
+# (Release) into build/.
 # Usage: tools/setup.sh [extra cmake configure arguments]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,4 +30,4 @@ if [ -n "$blas" ] && [ "$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linu
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
-cmake --build build -j "$(nproc)"
+cmake --build build -j "$(nproc)" --target swinpp_cli  # the tests build in tools/test.sh
