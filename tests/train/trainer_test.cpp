@@ -133,10 +133,13 @@ TEST(SimMIMTraining, PretrainedCheckpointFineTunesWithAnotherWindow) {
   TempDir tmp("swinpp_handoff");
   const auto data = make_tiny_dataset(tmp.path / "data");
   auto p = tiny_config(data, (tmp.path / "pre").string());
+  p.train.preview_steps = 1;
   train::TrainerOptions o;
   o.max_steps = 2;
   train::Trainer pre(p, std::make_shared<train::SimMIMTask>(p), o);
   pre.fit();
+  for (const char* name : {"step_1.png", "step_2.png"})
+    EXPECT_TRUE(std::filesystem::exists(pre.run_dir() + "/reconstructions/" + name)) << name;
   // The reconstruction picture decodes: 3 columns of 32 pixels, one 32-pixel row per image.
   const auto png = data::read_file_bytes(pre.run_dir() + "/reconstructions/epoch_0.png");
   const auto picture = data::decode_png(png.data(), png.size());
