@@ -2,6 +2,7 @@
 // (Debian's 1.13 on the CPU, the PyTorch 2.x wheel with CUDA) lives here.
 #pragma once
 
+#include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
 #include <c10/core/DeviceType.h>
 #include <c10/core/ScalarType.h>
@@ -52,6 +53,15 @@ inline void set_autocast(c10::DeviceType device, bool enabled, c10::ScalarType d
     at::autocast::set_autocast_gpu_dtype(dtype);
   }
 #endif
+}
+
+// ---- matmul precision -------------------------------------------------------
+
+/// Lets CUDA matmuls and convolutions use TF32 (true) or keeps them in full
+/// fp32 (false).
+inline void allow_tf32(bool allow) {
+  at::globalContext().setAllowTF32CuBLAS(allow);
+  at::globalContext().setAllowTF32CuDNN(allow);
 }
 
 }  // namespace swinpp::compat

@@ -40,7 +40,8 @@ void run_visualize(const VisualizeOptions& options) {
   std::filesystem::create_directories(options.out);
   const auto path = (std::filesystem::path(options.out) / "reconstruction.png").string();
   train::write_reconstruction_grid(*model, torch::stack(images), torch::stack(mask_list), path);
-  spdlog::info("wrote {} (rows: images; columns: original | masked | reconstruction)", path);
+  spdlog::info("wrote {} (rows: images; columns: original | masked | reconstruction{})", path,
+               model->options.norm_target ? " | normalised prediction" : "");
 }
 }  // namespace
 
