@@ -166,6 +166,16 @@ TEST_F(DataParallel, TwoAndThreeRanksTrainLikeOneProcess) {
   }
 }
 
+TEST_F(DataParallel, AccumulationMicroStepsTrainLikeOneProcess) {
+  const auto expected = one_process();
+  TrainingRun run(tmp.path, data, "accumulate", 2, 0);
+  run.cfg.data.batch_size = 3;  // 2 ranks x 3 images x 2 micro-steps = 12
+  run.cfg.train.accumulation_steps = 2;
+  std::ofstream(run.config_path()) << config::to_yaml(run.cfg);
+  ASSERT_TRUE(launch(run, 2, run.finetune()));
+  expect_same_weights(run.final_weights(), expected, run.name);
+}
+
 TEST_F(DataParallel, ZeroStagesTrainLikeOneProcess) {
   const auto expected = one_process();
   for (int stage : {1, 2}) {
