@@ -1,9 +1,11 @@
 #include "swinpp/commands/app.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/cuda.h>
 
 #include "command_common.h"
 #include "swinpp/config/config_io.h"
+#include "swinpp/util/error.h"
 #include "swinpp/util/threads.h"
 
 namespace swinpp::commands {
@@ -26,6 +28,24 @@ config::Config prepare(const CommonOptions& options) {
       options.processes_per_machine);
   spdlog::debug("using {} intra-op threads", threads);
   return cfg;
+}
+
+c10::Device parse_device(const std::string& name, int local_rank) {
+  if (name == "auto")
+    return torch::cuda::is_available() ? c10::Device(c10::DeviceType::CUDA, local_rank)
+                                       : c10::Device(c10::DeviceType::CPU);
+  try {
+    const c10::Device device(name);
+    if (device.is_cuda() && !torch::cuda::is_available())
+      throw Error("--device " + name + ": no CUDA device here (or this LibTorch has no CUDA)");
+    if (device.is_cuda() &&
+        static_cast<int64_t>(device.index()) >= static_cast<int64_t>(torch::cuda::device_count()))
+      throw Error("--device " + name + ": this machine has " +
+                  std::to_string(torch::cuda::device_count()) + " CUDA devices");
+    return device;
+  } catch (const c10::Error&) {
+    throw Error("--device: expected auto, cpu, cuda or cuda:N, found '" + name + "'");
+  }
 }
 
 void log_load_report(const std::string& path, const io::LoadReport& report) {

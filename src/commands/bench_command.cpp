@@ -1,6 +1,7 @@
 // swinpp bench: throughput measurements printed as one JSON line each.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "swinpp/data/data_bench.h"
 #include "swinpp/dist/parameter_broadcast.h"
 #include "swinpp/dist/rendezvous.h"
+#include "swinpp/train/autocast_guard.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/train/parameter_updater.h"
 
@@ -23,14 +25,20 @@ struct BenchModelOptions {
   int64_t batch = 4;
   int steps = 5;
   int warmup = 2;
+  std::string device = "cpu";
 };
 
 /// One training step: forward, cross-entropy, backward (gradients averaged
 /// over the ranks), AdamW.
 void train_step(SwinTransformerV2& model, train::ParameterUpdater& updater, const torch::Tensor& x,
-                const torch::Tensor& y) {
+                const torch::Tensor& y, const config::Config& cfg) {
   updater.prepare_backward(true);
-  torch::cross_entropy_loss(model->forward(x), y).backward();
+  {
+    train::AutocastGuard autocast(
+        cfg.amp_enable && x.is_cuda(), x.device().type(),
+        cfg.train.amp_dtype == "float16" ? torch::kHalf : torch::kBFloat16);
+    torch::cross_entropy_loss(model->forward(x), y).backward();
+  }
   updater.finish_backward();
   updater.step();
   updater.zero_grad();
@@ -41,8 +49,10 @@ void run_bench_model(BenchModelOptions options) {
   options.common.processes_per_machine = env.local_world_size;
   const auto cfg = prepare(options.common);
   const auto o = train::swinv2_options(cfg);
+  const auto device = parse_device(options.device, env.local_rank);
   torch::manual_seed(0);
   SwinTransformerV2 model(o);
+  model->to(device);
   model->train();
   std::shared_ptr<dist::Communicator> comm =
       dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
@@ -54,30 +64,38 @@ void run_bench_model(BenchModelOptions options) {
   adamw.base_lr = 1e-4;
   auto updater =
       train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage), comm);
-  auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size});
-  auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64);
-  for (int i = 0; i < options.warmup; ++i) train_step(model, *updater, x, y);
-  comm->barrier();
+  auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size}).to(device);
+  auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64)
+               .to(device);
+  const auto sync = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+    comm->barrier();
+  };
+  for (int i = 0; i < options.warmup; ++i) train_step(model, *updater, x, y, cfg);
+  sync();
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < options.steps; ++i) train_step(model, *updater, x, y);
-  comm->barrier();
+  for (int i = 0; i < options.steps; ++i) train_step(model, *updater, x, y, cfg);
+  sync();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int world = comm->world_size();
   const double ips = options.batch * world * options.steps / seconds;
-  nlohmann::json result = {{"impl", "swinpp"},
-                           {"what", "train_step"},
-                           {"img_size", o.img_size},
-                           {"window", o.window_size},
-                           {"batch", options.batch},
-                           {"world_size", world},
-                           {"backend", comm->backend_name()},
-                           {"zero_stage", cfg.dist.zero_stage},
-                           {"steps", options.steps},
-                           {"threads", at::get_num_threads()},
-                           {"seconds", seconds},
-                           {"step_seconds", seconds / options.steps},
-                           {"images_per_s", ips}};
+  nlohmann::json result = {
+      {"impl", "swinpp"},
+      {"what", "train_step"},
+      {"img_size", o.img_size},
+      {"window", o.window_size},
+      {"batch", options.batch},
+      {"world_size", world},
+      {"device", device.str()},
+      {"amp", cfg.amp_enable && device.is_cuda() ? cfg.train.amp_dtype : "off"},
+      {"backend", comm->backend_name()},
+      {"zero_stage", cfg.dist.zero_stage},
+      {"steps", options.steps},
+      {"threads", at::get_num_threads()},
+      {"seconds", seconds},
+      {"step_seconds", seconds / options.steps},
+      {"images_per_s", ips}};
   if (comm->rank() == 0) std::cout << result.dump() << std::endl;
 }
 }  // namespace
@@ -94,6 +112,9 @@ void add_bench_command(CLI::App& app) {
   model->add_option("--batch,-b", options->batch, "images per step and rank (default 4)");
   model->add_option("--steps,-n", options->steps, "timed steps (default 5)");
   model->add_option("--warmup", options->warmup, "untimed steps first (default 2)");
+  model->add_option("--device", options->device,
+                    "cpu (default, fp32), cuda, cuda:N or auto; on CUDA autocast follows "
+                    "AMP_ENABLE and TRAIN.AMP_DTYPE");
   model->callback([options] { run_bench_model(*options); });
   add_bench_memory_command(*bench);
 

@@ -1,6 +1,7 @@
 // Pieces shared by the swinpp commands (internal to src/commands).
 #pragma once
 
+#include <c10/core/Device.h>
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -25,6 +26,12 @@ void add_common_options(CLI::App& cmd, CommonOptions& options, bool config_requi
 
 /// Sets the thread count and loads the configuration (defaults when none is given).
 config::Config prepare(const CommonOptions& options);
+
+/// The device `name` names: "auto" is cuda:`local_rank` when CUDA is
+/// available, else the CPU; otherwise a LibTorch device string ("cpu",
+/// "cuda", "cuda:1"). Throws swinpp::Error for an unknown name or a CUDA
+/// device that is not there.
+c10::Device parse_device(const std::string& name, int local_rank = 0);
 
 /// Logs a weight load: counts, then every missing, unexpected or mismatched name.
 void log_load_report(const std::string& path, const io::LoadReport& report);

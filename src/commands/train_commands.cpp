@@ -18,6 +18,7 @@ namespace {
 struct TrainOptions {
   CommonOptions common;
   int64_t max_steps = 0;
+  std::string device = "auto";
 };
 
 template <typename Task>
@@ -30,6 +31,7 @@ void run_training(TrainOptions options) {
   const auto cfg = prepare(options.common);
   train::TrainerOptions t;
   t.max_steps = options.max_steps;
+  t.device = parse_device(options.device, env.local_rank);
   t.communicator =
       dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
   if (env.world_size > 1)
@@ -46,6 +48,8 @@ void add_training_command(CLI::App& app, const std::string& name, const std::str
   add_common_options(*cmd, options->common);
   cmd->add_option("--max-steps", options->max_steps,
                   "stop after this many optimizer steps (default: every epoch)");
+  cmd->add_option("--device", options->device,
+                  "auto (cuda:LOCAL_RANK when CUDA is available, else cpu), cpu, cuda or cuda:N");
   cmd->footer(
       "Data parallelism: run one process per rank with swinpp launch, torchrun or srun; the ranks "
       "are read from RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/"

@@ -23,10 +23,11 @@ EvalResult evaluate(SwinTransformerV2Impl& model, data::Loader& loader) {
   torch::NoGradGuard no_grad;
   EvalResult r;
   double loss_sum = 0.0, top1 = 0.0, top5 = 0.0;
+  const auto device = model.parameters().front().device();
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
-    const auto logits = model.forward(batch->images);  // [B, classes]
-    const auto& labels = batch->labels;
+    const auto logits = model.forward(batch->images.to(device));  // [B, classes]
+    const auto labels = batch->labels.to(device);
     loss_sum += torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
     const int64_t k = std::min<int64_t>(5, logits.size(1));
     const auto pred = std::get<1>(logits.topk(k, 1));  // [B, k]

@@ -14,7 +14,9 @@ data::Image reconstruction_grid(SimMIMImpl& model, const torch::Tensor& images,
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
-  auto rec = model.forward(images, mask).reconstruction;  // [B, 3, H, W]
+  const auto device = model.parameters().front().device();
+  auto rec = model.forward(images.to(device), mask.to(device))
+                 .reconstruction.to(torch::kCPU, torch::kFloat32);  // [B, 3, H, W]
   model.train(was_training);
   std::vector<torch::Tensor> columns = {images};
   const int64_t p = model.encoder()->options.patch_size;

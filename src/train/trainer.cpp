@@ -84,6 +84,7 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
     spdlog::info("resolved configuration:\n{}", config::to_yaml(c));
   }
   s.module = s.task->module();
+  s.module->to(opts.device);
   s.module->train();
   if (world > 1) dist::broadcast_module(*s.module, *s.comm);
   s.loader = s.task->make_train_loader(rank, world);
@@ -124,8 +125,10 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   l.milestones = c.train.lr_scheduler.multisteps;
   l.gamma = c.train.lr_scheduler.gamma;
   s.schedule = std::make_unique<optim::LrSchedule>(l);
-  // The CPU path autocasts to bfloat16; a float16 loss scaler needs CUDA.
-  s.scaler = optim::make_loss_scaler(false);
+  const bool fp16 = c.amp_enable && c.train.amp_dtype == "float16";
+  if (fp16 && !opts.device.is_cuda())
+    throw Error("TRAIN.AMP_DTYPE float16 needs a CUDA device; on the CPU use bfloat16");
+  s.scaler = optim::make_loss_scaler(fp16);
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =
       std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
@@ -143,11 +146,12 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   }
   if (s.main())
     spdlog::info(
-        "{}: {} steps per epoch x {} epochs, batch {} x {} accumulation x {} ranks ({}{}), "
+        "{}: {} steps per epoch x {} epochs, batch {} x {} accumulation x {} ranks ({}{}) on {}, "
         "base lr {:.3g}",
         s.task->name(), s.steps_per_epoch, c.train.epochs, c.data.batch_size, accum, world,
         s.comm->backend_name(),
-        c.dist.zero_stage > 0 ? fmt::format(", ZeRO-{}", c.dist.zero_stage) : "", lrs.base_lr);
+        c.dist.zero_stage > 0 ? fmt::format(", ZeRO-{}", c.dist.zero_stage) : "", opts.device.str(),
+        lrs.base_lr);
 }
 
 Trainer::~Trainer() = default;
@@ -163,6 +167,10 @@ std::map<std::string, double> Trainer::fit() {
   const auto& params = s.updater->parameters();
   const int rank = s.comm->rank();
   const int world = s.comm->world_size();
+  const c10::Device device = s.opts.device;
+  const auto amp_dtype =
+      c.train.amp_dtype == "float16" ? c10::ScalarType::Half : c10::ScalarType::BFloat16;
+  const auto on_device = torch::TensorOptions().device(device);
   Progress progress(s.task->name(), total_steps, c.print_freq, s.main());
   std::map<std::string, double> last_eval;
   auto save = [&](bool epoch_end) {
@@ -202,9 +210,12 @@ std::map<std::string, double> Trainer::fit() {
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
       torch::manual_seed(data::mix_seed(seed, epoch, batch->batch_index, rank ^ kTorchSeedStream));
       s.updater->prepare_backward((batch->batch_index + 1) % accum == 0);
+      batch->images = batch->images.to(device, /*non_blocking=*/true);
+      batch->labels = batch->labels.to(device, /*non_blocking=*/true);
+      if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
       torch::Tensor loss;
       {
-        AutocastGuard autocast(c.amp_enable, c10::DeviceType::CPU, c10::ScalarType::BFloat16);
+        AutocastGuard autocast(c.amp_enable, device.type(), amp_dtype);
         loss = s.task->loss(*batch, gen);
       }
       s.scaler->scale(loss / static_cast<double>(accum)).backward();
@@ -217,7 +228,7 @@ std::map<std::string, double> Trainer::fit() {
       s.updater->finish_backward();
       bool finite = s.scaler->unscale_and_check(params);
       if (world > 1) {  // sharded ranks checked only their own gradients: agree on skipping
-        torch::Tensor found_inf = torch::full({1}, finite ? 0.0f : 1.0f);
+        torch::Tensor found_inf = torch::full({1}, finite ? 0.0f : 1.0f, on_device);
         s.comm->all_reduce_max(found_inf);
         finite = found_inf.item<float>() == 0.0f;
       }
@@ -244,8 +255,10 @@ std::map<std::string, double> Trainer::fit() {
         // [loss sum, micro-batches, images] summed over ranks.
         torch::Tensor window =
             torch::tensor({loss_sum, static_cast<double>(loss_count), static_cast<double>(images)},
-                          torch::kDouble);
+                          torch::kDouble)
+                .to(device);
         if (world > 1) s.comm->all_reduce_sum(window);
+        window = window.cpu();
         const auto w = window.accessor<double, 1>();
         s.metrics->write("train", {{"epoch", static_cast<double>(epoch)},
                                    {"step", static_cast<double>(s.pos.step)},

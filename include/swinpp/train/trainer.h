@@ -1,5 +1,7 @@
 #pragma once
 
+#include <c10/core/Device.h>
+
 #include <memory>
 #include <string>
 
@@ -15,6 +17,9 @@ struct TrainerOptions {
   /// one process. Every rank builds its Trainer from the same configuration
   /// and calls fit().
   std::shared_ptr<dist::Communicator> communicator;
+  /// Where the model trains: the CPU or one CUDA device (batches are copied
+  /// there; autocast and the loss scaler follow it).
+  c10::Device device{c10::DeviceType::CPU};
   /// Stop after this many optimizer steps in total (0 = run every epoch); the
   /// run still ends with a checkpoint.
   int64_t max_steps = 0;
