@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model_test_support.h"
 #include "swinpp/compat.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/util/error.h"
@@ -15,14 +16,8 @@
 namespace swinpp {
 namespace {
 
-/// Expects |a - b| <= 1e-6 * max|b| elementwise.
-void expect_close(const torch::Tensor& a, const torch::Tensor& b, const std::string& what) {
-  ASSERT_TRUE(a.defined()) << what;
-  ASSERT_TRUE(b.defined()) << what;
-  ASSERT_EQ(a.sizes(), b.sizes()) << what;
-  const double scale = b.abs().max().item<double>();
-  EXPECT_LE((a - b).abs().max().item<double>(), 1e-6 * scale) << what;
-}
+using testing::expect_close;
+using testing::randomize;
 
 /// y = dropout(tanh(x * w) + b): draws from the generator like drop path does.
 struct ToyPass {
@@ -123,11 +118,6 @@ SwinV2Options tiny_with_drop_path() {
   o.img_size = 64, o.window_size = 4, o.embed_dim = 16, o.depths = {2, 2, 2, 2};
   o.num_heads = {1, 2, 4, 8}, o.num_classes = 10, o.drop_path_rate = 0.3;
   return o;
-}
-
-void randomize(torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters()) p.normal_(0.0, 0.2);
 }
 
 void set_checkpoint(SwinTransformerV2& model, bool enabled) {

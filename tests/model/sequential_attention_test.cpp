@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "model_test_support.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/model/window_attention.h"
 #include "swinpp/model/window_geometry.h"
@@ -12,19 +13,8 @@
 namespace swinpp {
 namespace {
 
-/// Expects |a - b| <= 1e-6 * max|b| elementwise.
-void expect_close(const torch::Tensor& a, const torch::Tensor& b, const std::string& what) {
-  ASSERT_TRUE(a.defined()) << what;
-  ASSERT_TRUE(b.defined()) << what;
-  ASSERT_EQ(a.sizes(), b.sizes()) << what;
-  const double scale = b.abs().max().item<double>();
-  EXPECT_LE((a - b).abs().max().item<double>(), 1e-6 * scale) << what;
-}
-
-void randomize(torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters()) p.normal_(0.0, 0.2);
-}
+using testing::expect_close;
+using testing::randomize;
 
 struct Pass {
   torch::Tensor out, input_grad;

@@ -1,12 +1,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "model_test_support.h"
 #include "swinpp/model/flops.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp {
 namespace {
+
+using testing::expect_close;
+using testing::randomize;
 
 int64_t trainable_parameters(const torch::nn::Module& m) {
   int64_t n = 0;
@@ -20,12 +24,6 @@ SwinV2Options tiny(int64_t img = 64) {
   o.img_size = img, o.window_size = 4, o.embed_dim = 16, o.depths = {2, 2, 2, 2};
   o.num_heads = {1, 2, 4, 8}, o.num_classes = 10, o.drop_path_rate = 0.0;
   return o;
-}
-
-/// Gives every parameter random values, the zero-initialised norms included.
-void randomize(torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters()) p.normal_(0.0, 0.2);
 }
 
 TEST(SwinTransformerV2, ParameterCountsOfOfficialVariants) {
