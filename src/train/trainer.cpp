@@ -197,6 +197,7 @@ std::map<std::string, double> Trainer::fit() {
   };
 
   s.updater->set_lr(s.schedule->lr(s.pos.step));
+  const int64_t first_step = s.pos.step;
   double loss_sum = 0.0, norm = 0.0;
   int64_t loss_count = 0, images = 0;
   auto window_start = std::chrono::steady_clock::now();
@@ -283,8 +284,12 @@ std::map<std::string, double> Trainer::fit() {
     }
   }
   progress.finish();
-  if (s.pos.next_batch != 0) end_of_epoch(s.pos.epoch);  // stopped mid-epoch by max_steps
-  save(true);
+  if (s.pos.next_batch != 0) {
+    end_of_epoch(s.pos.epoch);  // stopped mid-epoch by max_steps
+  } else if (last_eval.empty() && s.main()) {
+    end_of_epoch(std::max<int64_t>(s.pos.epoch - 1, 0));  // resumed a finished run: report it
+  }
+  if (s.pos.step > first_step) save(true);
   if (s.main())
     spdlog::info("done: {} steps in {}; checkpoints in {}", s.pos.step,
                  Progress::format_duration(progress.elapsed()), s.checkpoint_dir(run_dir_));

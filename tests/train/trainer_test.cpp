@@ -87,6 +87,22 @@ TEST(Trainer, Bfloat16AutocastWithEmaTrains) {
     EXPECT_TRUE(torch::isfinite(value.to(torch::kFloat32)).all().item<bool>()) << key;
 }
 
+TEST(Trainer, RestartingAFinishedRunReportsItWithoutTraining) {
+  TempDir tmp("swinpp_finished");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  const auto c = tiny_config(data, (tmp.path / "run").string());
+  train::Trainer first(c, std::make_shared<train::ClassificationTask>(c));
+  const auto metrics = first.fit();
+  const auto weights = final_weights(first);
+  const auto latest = train::latest_checkpoint(first.run_dir() + "/checkpoints");
+  train::Trainer again(c, std::make_shared<train::ClassificationTask>(c));
+  const auto reported = again.fit();
+  ASSERT_TRUE(reported.count("val_top1"));
+  EXPECT_EQ(reported.at("val_top1"), metrics.at("val_top1"));
+  EXPECT_EQ(train::latest_checkpoint(again.run_dir() + "/checkpoints"), latest);
+  expect_bit_identical(final_weights(again), weights);
+}
+
 TEST(Trainer, CheckpointFoldersAreCompleteAndPruned) {
   TempDir tmp("swinpp_ckpt");
   const auto data = make_tiny_dataset(tmp.path / "data");
