@@ -14,8 +14,9 @@
 
 namespace swinpp::compat {
 
-/// True when this LibTorch has scaled_dot_product_attention with a float mask.
-constexpr bool kHasSdpa = SWINPP_TORCH_AT_LEAST(2, 0);
+/// True when this LibTorch has scaled_dot_product_attention with a float mask
+/// and an explicit scale (2.1 and later).
+constexpr bool kHasSdpa = SWINPP_TORCH_AT_LEAST(2, 1);
 
 // ---- autocast ------------------------------------------------------------
 

@@ -7,12 +7,44 @@
 #include <vector>
 
 #include "swinpp/model/window_geometry.h"
+#include "swinpp/util/error.h"
 
 namespace swinpp {
 
 namespace F = torch::nn::functional;
 
+namespace {
+
+#if SWINPP_TORCH_AT_LEAST(2, 1)
+/// Cosine attention through scaled_dot_product_attention. q, k, v: [B_, h, N,
+/// d]; logit_scale: [h, 1, 1], already clamped and exponentiated; position:
+/// [h, N, N]; mask: [nW, N, N] or undefined. Returns [B_, h, N, d].
+torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& k,
+                              const torch::Tensor& v, const torch::Tensor& logit_scale,
+                              const torch::Tensor& position, const torch::Tensor& mask,
+                              double dropout) {
+  const int64_t B_ = q.size(0), h = q.size(1), N = q.size(2);
+  const auto dtype = v.scalar_type();
+  auto qn = (F::normalize(q, F::NormalizeFuncOptions().dim(-1)) * logit_scale).to(dtype);
+  auto kn = F::normalize(k, F::NormalizeFuncOptions().dim(-1)).to(dtype);
+  torch::Tensor bias = position.unsqueeze(0);  // [1, h, N, N]
+  if (mask.defined()) {
+    const int64_t nW = mask.size(0);
+    bias = (bias.unsqueeze(0) + mask.unsqueeze(1).unsqueeze(0))  // [1, nW, h, N, N]
+               .expand({B_ / nW, nW, h, N, N})
+               .reshape({B_, h, N, N});
+  }
+  return at::scaled_dot_product_attention(qn, kn, v, bias.to(dtype), dropout,
+                                          /*is_causal=*/false, /*scale=*/1.0);
+}
+#endif
+
+}  // namespace
+
 WindowAttentionImpl::WindowAttentionImpl(const WindowAttentionOptions& o) : options(o) {
+  if (o.fused() && !compat::kHasSdpa)
+    throw Error("window attention: fused attention needs LibTorch 2.1 or later (found " +
+                std::string(TORCH_VERSION) + ")");
   const int64_t dim = o.dim(), heads = o.heads();
   logit_scale_ = register_parameter("logit_scale", torch::full({heads, 1, 1}, std::log(10.0)));
   cpb_mlp_ = register_module(
@@ -77,9 +109,16 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   auto qkv = F::linear(x, qkv_->weight, bias);                       // [B_, N, 3C]
   qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});  // [3, B_, h, N, d]
   auto q = qkv[0], k = qkv[1], v = qkv[2];
+  auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
+#if SWINPP_TORCH_AT_LEAST(2, 1)
+  if (options.fused()) {
+    const double dropout = is_training() ? options.attn_drop() : 0.0;
+    auto out = fused_attention(q, k, v, logit_scale, position, mask, dropout);  // [B_, h, N, d]
+    return proj_drop_->forward(proj_->forward(out.transpose(1, 2).reshape({B_, N, C})));
+  }
+#endif
   auto attn = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
                             F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
-  auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
   attn = attn * logit_scale + position.unsqueeze(0);  // [B_, h, N, N]
   if (mask.defined()) {
     const int64_t nW = mask.size(0);

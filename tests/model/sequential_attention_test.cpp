@@ -5,6 +5,7 @@
 #include <string>
 
 #include "model_test_support.h"
+#include "swinpp/compat.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/model/window_attention.h"
 #include "swinpp/model/window_geometry.h"
@@ -118,6 +119,39 @@ TEST(SequentialAttention, NegativeWindowCountIsRejected) {
     EXPECT_NE(std::string(e.what()).find("sequential_attention_windows"), std::string::npos)
         << e.what();
   }
+}
+
+/// |a - b| <= 1e-5 * max|b|: fused kernels sum in another order.
+void expect_near(const torch::Tensor& a, const torch::Tensor& b, const std::string& what) {
+  ASSERT_EQ(a.sizes(), b.sizes()) << what;
+  EXPECT_LE((a - b).abs().max().item<double>(), 1e-5 * b.abs().max().item<double>()) << what;
+}
+
+TEST(FusedAttention, EqualsTheExplicitAttention) {
+  if (!compat::kHasSdpa) GTEST_SKIP() << "LibTorch " << TORCH_VERSION << " has no fused attention";
+  torch::manual_seed(0);
+  WindowAttention attn(WindowAttentionOptions(8, 2, 4));
+  randomize(*attn);
+  const auto mask = shifted_window_mask(8, 8, 4, 2);  // [4, 16, 16]
+  const auto x = torch::randn({8, 16, 8});
+  const auto weights = torch::randn({8, 16, 8});
+  for (const bool masked : {false, true}) {
+    const auto m = masked ? mask : torch::Tensor();
+    attn->options.fused(false);
+    const auto reference = run(attn, x, m, weights);
+    attn->options.fused(true);
+    const auto fused = run(attn, x, m, weights);
+    const std::string what = masked ? "masked" : "unmasked";
+    expect_near(fused.out, reference.out, what + " output");
+    expect_near(fused.input_grad, reference.input_grad, what + " input grad");
+    for (const auto& [name, grad] : reference.grads)
+      expect_near(fused.grads.at(name), grad, what + " " + name);
+  }
+}
+
+TEST(FusedAttention, OlderLibTorchSaysItNeeds21) {
+  if (compat::kHasSdpa) GTEST_SKIP() << "this LibTorch has fused attention";
+  EXPECT_THROW(WindowAttention(WindowAttentionOptions(8, 2, 4).fused(true)), Error);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "swinpp/compat.h"
+
 namespace swinpp {
 
 /// Options of one SwinV2 window attention (Liu et al. 2022, §3.2-3.3).
@@ -26,6 +28,12 @@ struct WindowAttentionOptions {
   /// Sequential attention (SwinV2 §3.5): at most this many windows at a time,
   /// bounding the [windows, heads, N, N] attention matrix; 0 = all at once.
   TORCH_ARG(int64_t, sequential_windows) = 0;
+  /// Fused attention: scaled_dot_product_attention on L2-normalised q (times
+  /// the clamped logit scale) and k with scale 1 and the position bias plus
+  /// shift mask as additive float mask, so that the memory-efficient kernels
+  /// take it. The default where LibTorch has it (2.1+); false computes the
+  /// attention matrix explicitly (the reference, and the only path on 1.13).
+  TORCH_ARG(bool, fused) = compat::kHasSdpa;
 };
 
 /// Scaled cosine attention with a log-spaced continuous position bias.
