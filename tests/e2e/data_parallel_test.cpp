@@ -2,14 +2,17 @@
 // 127.0.0.1: every launcher and every ZeRO stage must end with the weights of
 // one process that trains on the same global batches.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -261,6 +264,58 @@ TEST_F(DataParallel, SlurmVariablesAreEnough) {
   }
   for (pid_t pid : ranks) ASSERT_EQ(wait_exit(pid), 0) << read_file(run.log());
   expect_same_weights(run.final_weights(), expected, run.name);
+}
+
+/// Waits up to `limit` for `pid`; kills it and returns -1 if it is still running.
+int wait_exit_within(pid_t pid, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+TEST_F(DataParallel, KilledRankMakesTheOthersFailInsteadOfHanging) {
+  TrainingRun run(tmp.path, data, "killed", 2, 0);
+  run.cfg.train.epochs = 1000;  // far longer than the test
+  run.cfg.dist.timeout_s = 30;
+  std::ofstream(run.config_path()) << config::to_yaml(run.cfg);
+  const std::string port = std::to_string(dist::find_free_port());
+  std::vector<pid_t> ranks;
+  for (int rank = 0; rank < 2; ++rank) {
+    std::vector<std::string> args = run.finetune();
+    args.insert(args.begin(), SWINPP_BINARY);
+    ranks.push_back(spawn(args, run.log(),
+                          {{"RANK", std::to_string(rank)},
+                           {"LOCAL_RANK", std::to_string(rank)},
+                           {"WORLD_SIZE", "2"},
+                           {"MASTER_ADDR", "127.0.0.1"},
+                           {"MASTER_PORT", port}}));
+  }
+  // Kill rank 1 once the ranks are training (rank 0 has written a metrics line).
+  const fs::path metrics = tmp.path / "killed" / run.cfg.model.name / run.cfg.tag / "metrics.jsonl";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && read_file(metrics).empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_FALSE(read_file(metrics).empty()) << read_file(run.log());
+  kill(ranks[1], SIGKILL);
+  waitpid(ranks[1], nullptr, 0);
+  const auto start = std::chrono::steady_clock::now();
+  const int code = wait_exit_within(ranks[0], std::chrono::seconds(60));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_NE(code, -1) << "rank 0 still running 60 s after its peer died\n" << read_file(run.log());
+  EXPECT_EQ(code, 1) << read_file(run.log());
+  EXPECT_LT(seconds, 40.0);  // the collective timeout (30 s) at the latest
+  const std::string log = read_file(run.log());
+  EXPECT_NE(log.find("swinpp: error:"), std::string::npos) << log;
+  EXPECT_NE(log.find("gloo"), std::string::npos) << log;
+  RecordProperty("seconds_to_fail", std::to_string(seconds));
 }
 
 TEST_F(DataParallel, BadLauncherEnvironmentNamesTheVariable) {
