@@ -2,27 +2,41 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "swinpp/util/error.h"
 
 namespace swinpp::optim {
 namespace {
 
-/// Multiplies every defined gradient by `factor` (skipped when 1) and returns
-/// whether all of them are finite afterwards, with a single device sync.
+/// Multiplies every defined gradient by `factor` (skipped when 1 on the CPU)
+/// and returns whether all of them are finite afterwards, with a single device
+/// sync. Gradients on one CUDA device go through the fused
+/// _amp_foreach_non_finite_check_and_unscale_ kernel.
 bool rescale_and_check(const std::vector<torch::Tensor>& params, double factor) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> all_finite;
+  std::vector<torch::Tensor> grads;
   for (const torch::Tensor& param : params) {
-    if (!param.defined() || !param.grad().defined()) {
-      continue;
-    }
-    torch::Tensor grad = param.grad();
-    if (factor != 1.0) {
-      grad.mul_(factor);
-    }
+    if (param.defined() && param.grad().defined()) grads.push_back(param.grad());
+  }
+  if (grads.empty()) return true;
+  const auto device = grads.front().device();
+  const bool fused = std::all_of(grads.begin(), grads.end(), [&](const torch::Tensor& g) {
+    return g.is_cuda() && g.device() == device && g.is_contiguous();
+  });
+  if (fused) {
+    const auto options = grads.front().options().dtype(torch::kFloat);
+    torch::Tensor found_inf = torch::zeros({1}, options);               // [1]
+    const torch::Tensor inv_scale = torch::full({1}, factor, options);  // [1]
+    at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale);
+    return found_inf.item<float>() == 0.0f;
+  }
+  std::vector<torch::Tensor> all_finite;
+  for (torch::Tensor& grad : grads) {
+    if (factor != 1.0) grad.mul_(factor);
     all_finite.push_back(torch::isfinite(grad).all().to(torch::kCPU));  // []
   }
-  return all_finite.empty() || torch::stack(all_finite).all().item<bool>();
+  return torch::stack(all_finite).all().item<bool>();
 }
 
 torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::string& key) {

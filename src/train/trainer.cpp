@@ -199,7 +199,7 @@ std::map<std::string, double> Trainer::fit() {
   s.updater->set_lr(s.schedule->lr(s.pos.step));
   const int64_t first_step = s.pos.step;
   double loss_sum = 0.0, norm = 0.0;
-  int64_t loss_count = 0, images = 0;
+  int64_t loss_count = 0, images = 0, skipped = 0;
   auto window_start = std::chrono::steady_clock::now();
   bool stop = s.pos.step >= total_steps;
   while (!stop && s.pos.epoch < c.train.epochs) {
@@ -234,7 +234,14 @@ std::map<std::string, double> Trainer::fit() {
         finite = found_inf.item<float>() == 0.0f;
       }
       norm = s.updater->clip_grad_norm(c.train.clip_grad);
-      if (finite) s.updater->step();
+      if (finite) {
+        s.updater->step();
+      } else {
+        ++skipped;
+        if (s.main())
+          spdlog::warn("step {}: non-finite gradients, update skipped (loss scale {:g})",
+                       s.pos.step + 1, s.scaler->current_scale());
+      }
       s.scaler->update(!finite);
       s.updater->zero_grad();
       if (s.ema) s.ema->update(*s.module);
@@ -267,8 +274,8 @@ std::map<std::string, double> Trainer::fit() {
                                    {"lr", lr},
                                    {"grad_norm", norm},
                                    {"images_per_s", w[2] / secs},
-                                   {"skipped", finite ? 0.0 : 1.0}});
-        loss_sum = 0.0, loss_count = 0, images = 0;
+                                   {"skipped", static_cast<double>(skipped)}});
+        loss_sum = 0.0, loss_count = 0, images = 0, skipped = 0;
         window_start = std::chrono::steady_clock::now();
       }
       stop = s.pos.step >= total_steps;

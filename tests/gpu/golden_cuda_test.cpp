@@ -5,12 +5,16 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <limits>
+#include <vector>
+
 #include "../golden/golden_case.h"
 #include "swinpp/compat.h"
 #include "swinpp/io/checkpoint_tensors.h"
 #include "swinpp/io/state_dict.h"
 #include "swinpp/model/simmim.h"
 #include "swinpp/model/swin_transformer_v2.h"
+#include "swinpp/optim/loss_scaler.h"
 #include "swinpp/train/autocast_guard.h"
 
 namespace swinpp::testing {
@@ -105,6 +109,26 @@ TEST(CudaTraining, Bfloat16StepGivesFiniteGradientsLikeTheCpu) {
     EXPECT_TRUE(torch::isfinite(grad).all().item<bool>()) << item.key();
     EXPECT_LT(relative_error(grad, cpu_params[item.key()].grad()), 5e-2) << item.key();
   }
+}
+
+TEST(CudaLossScaler, FusedUnscaleMatchesTheCpuAndFindsInf) {
+  SWINPP_REQUIRE_CUDA();
+  std::vector<torch::Tensor> cpu, gpu;
+  for (int64_t n : {3, 1000, 17}) {
+    auto p = torch::zeros({n}, torch::requires_grad());
+    p.mutable_grad() = torch::randn({n}) * 1024;
+    cpu.push_back(p);
+    auto q = torch::zeros({n}, torch::TensorOptions(torch::kCUDA).requires_grad(true));
+    q.mutable_grad() = p.grad().to(torch::kCUDA);
+    gpu.push_back(q);
+  }
+  optim::DynamicLossScaler cpu_scaler, gpu_scaler;
+  EXPECT_TRUE(cpu_scaler.unscale_and_check(cpu));
+  EXPECT_TRUE(gpu_scaler.unscale_and_check(gpu));
+  for (size_t i = 0; i < cpu.size(); ++i)
+    EXPECT_TRUE(torch::allclose(gpu[i].grad().cpu(), cpu[i].grad())) << i;
+  gpu[1].mutable_grad()[5] = std::numeric_limits<float>::infinity();
+  EXPECT_FALSE(gpu_scaler.unscale_and_check(gpu));
 }
 
 }  // namespace
