@@ -39,7 +39,7 @@ ClassificationTask::ClassificationTask(const config::Config& c) : config_(c) {
     mixup_.emplace(m);
   }
   const auto val = std::filesystem::path(c.data.data_path) / "val";
-  if (std::filesystem::is_directory(val)) val_loader_ = make_eval_loader(c, val.string());
+  if (std::filesystem::is_directory(val)) val_folder_ = val.string();
 }
 
 std::unique_ptr<data::Loader> ClassificationTask::make_train_loader(int rank, int world_size) {
@@ -72,11 +72,16 @@ torch::Tensor ClassificationTask::loss(data::Batch& batch, data::Generator& gen)
   return optim::cross_entropy(logits, batch.labels);
 }
 
-std::map<std::string, double> ClassificationTask::end_of_epoch(int64_t, const std::string&) {
-  if (!val_loader_) return {};
-  const auto r = evaluate(*model_, *val_loader_);
-  spdlog::info("validation: loss {:.4f}, top-1 {:.2f}%, top-5 {:.2f}% ({} images)", r.loss, r.top1,
-               r.top5, r.samples);
+std::map<std::string, double> ClassificationTask::end_of_epoch(int64_t, const std::string&,
+                                                               dist::Communicator& communicator) {
+  if (val_folder_.empty()) return {};
+  if (!val_loader_)
+    val_loader_ =
+        make_eval_loader(config_, val_folder_, communicator.rank(), communicator.world_size());
+  const auto r = evaluate(*model_, *val_loader_, &communicator);
+  if (communicator.rank() == 0)
+    spdlog::info("validation: loss {:.4f}, top-1 {:.2f}%, top-5 {:.2f}% ({} images)", r.loss,
+                 r.top1, r.top5, r.samples);
   return {{"val_loss", r.loss}, {"val_top1", r.top1}, {"val_top5", r.top5}};
 }
 

@@ -79,7 +79,9 @@ void SimMIMTask::after_step(int64_t step, const std::string& run_dir) {
   if (every > 0 && step % every == 0) write_preview(run_dir, "step_" + std::to_string(step));
 }
 
-std::map<std::string, double> SimMIMTask::end_of_epoch(int64_t epoch, const std::string& run_dir) {
+std::map<std::string, double> SimMIMTask::end_of_epoch(int64_t epoch, const std::string& run_dir,
+                                                       dist::Communicator& communicator) {
+  if (communicator.rank() != 0) return {};
   write_preview(run_dir, "epoch_" + std::to_string(epoch));
   spdlog::info("reconstructions written to {}/reconstructions/epoch_{}.png", run_dir, epoch);
   return {};

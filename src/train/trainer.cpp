@@ -182,12 +182,11 @@ std::map<std::string, double> Trainer::fit() {
     spdlog::debug("checkpoint written to {}", dir);
   };
   auto end_of_epoch = [&](int64_t epoch) {
-    if (!s.main()) return;
-    auto m = s.task->end_of_epoch(epoch, run_dir_);
+    auto m = s.task->end_of_epoch(epoch, run_dir_, *s.comm);
     if (s.ema) {
       s.ema->store(*s.module);
       s.ema->copy_to(*s.module);
-      for (const auto& [k, v] : s.task->end_of_epoch(epoch, run_dir_)) m["ema_" + k] = v;
+      for (const auto& [k, v] : s.task->end_of_epoch(epoch, run_dir_, *s.comm)) m["ema_" + k] = v;
       s.ema->restore(*s.module);
     }
     m["epoch"] = static_cast<double>(epoch);
@@ -293,7 +292,7 @@ std::map<std::string, double> Trainer::fit() {
   progress.finish();
   if (s.pos.next_batch != 0) {
     end_of_epoch(s.pos.epoch);  // stopped mid-epoch by max_steps
-  } else if (last_eval.empty() && s.main()) {
+  } else if (last_eval.empty()) {
     end_of_epoch(std::max<int64_t>(s.pos.epoch - 1, 0));  // resumed a finished run: report it
   }
   if (s.pos.step > first_step) save(true);

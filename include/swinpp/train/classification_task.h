@@ -12,7 +12,7 @@ namespace swinpp::train {
 /// Supervised fine-tuning of a SwinV2 classifier on DATA_PATH/train (an
 /// ImageFolder) with the official recipe: RandAugment, colour jitter, random
 /// erasing, mixup/cutmix with label smoothing and soft-target cross-entropy.
-/// Evaluates on DATA_PATH/val after each epoch.
+/// Evaluates on DATA_PATH/val after each epoch (every rank its share).
 class ClassificationTask : public TrainingTask {
  public:
   /// Builds the model and, with MODEL.PRETRAINED, loads it (reporting what was
@@ -23,7 +23,8 @@ class ClassificationTask : public TrainingTask {
   std::shared_ptr<torch::nn::Module> module() override { return model_.ptr(); }
   std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
   torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
-  std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) override;
+  std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir,
+                                             dist::Communicator& communicator) override;
 
   SwinTransformerV2 model() const { return model_; }
 
@@ -31,6 +32,7 @@ class ClassificationTask : public TrainingTask {
   config::Config config_;
   SwinTransformerV2 model_{nullptr};
   std::optional<data::Mixup> mixup_;
+  std::string val_folder_;  ///< DATA_PATH/val, or empty without one
   std::unique_ptr<data::Loader> val_loader_;
 };
 

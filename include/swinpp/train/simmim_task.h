@@ -22,7 +22,8 @@ class SimMIMTask : public TrainingTask {
   std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
   torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
   void after_step(int64_t step, const std::string& run_dir) override;
-  std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) override;
+  std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir,
+                                             dist::Communicator& communicator) override;
 
   SimMIM model() const { return model_; }
 

@@ -40,9 +40,10 @@ struct TrainerOptions {
 /// reads its shard of every epoch (rank r takes every world-th sample of the
 /// shuffled order, so a step sees the same global batch at any world size
 /// with the same total batch); randomness that is not per sample (drop path,
-/// mixup) is seeded per (step, rank). Only rank 0 logs, evaluates and writes
-/// metrics; logged training losses and throughput are averaged and summed
-/// over ranks. DIST.ZERO_STAGE 1/2 shards the AdamW state.
+/// mixup) is seeded per (step, rank). Every rank evaluates its share of the
+/// validation set; only rank 0 logs and writes metrics and checkpoints; logged
+/// training losses, throughput and validation results cover all ranks.
+/// DIST.ZERO_STAGE 1/2 shards the AdamW state.
 class Trainer {
  public:
   Trainer(config::Config config, std::shared_ptr<TrainingTask> task, TrainerOptions options = {});

@@ -7,6 +7,7 @@
 
 #include "swinpp/data/loader.h"
 #include "swinpp/data/random.h"
+#include "swinpp/dist/communicator.h"
 
 namespace swinpp::train {
 
@@ -25,9 +26,11 @@ class TrainingTask {
   virtual torch::Tensor loss(data::Batch& batch, data::Generator& gen) = 0;
   /// Called on rank 0 after each optimizer step (`step` = steps done so far).
   virtual void after_step(int64_t step, const std::string& run_dir) {}
-  /// Called on rank 0 after each epoch and at the end: evaluation, pictures.
-  /// Returns JSON-able metrics (may be empty).
-  virtual std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir) {
+  /// Called on every rank after each epoch and at the end: evaluation (each
+  /// rank its share, combined through `communicator`), pictures (rank 0).
+  /// Returns JSON-able metrics, the same on every rank (may be empty).
+  virtual std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir,
+                                                     dist::Communicator& communicator) {
     return {};
   }
 };
