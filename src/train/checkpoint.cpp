@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kPrefix = "ckpt_step_";
 constexpr const char* kComplete = "COMPLETE";
+constexpr const char* kDeleting = ".deleting";
 
 void fsync_path(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -144,11 +145,23 @@ std::optional<std::string> latest_checkpoint(const std::string& dir) {
 }
 
 void prune_checkpoints(const std::string& dir, int keep) {
+  // Removals a crash interrupted.
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(kPrefix, 0) == 0 && entry.path().extension() == kDeleting)
+      fs::remove_all(entry.path());
+  }
   auto folders = checkpoint_folders(dir);
   int kept = 0;
   for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
     if (read_state(*it).value("epoch_end", false)) continue;
-    if (kept++ >= keep) fs::remove_all(*it);
+    if (kept++ < keep) continue;
+    // Renamed away first (atomically), so that a crash during the removal
+    // never leaves a half-deleted folder that still looks complete.
+    fs::path doomed = *it;
+    doomed += kDeleting;
+    fs::rename(*it, doomed);
+    fs::remove_all(doomed);
   }
 }
 

@@ -39,6 +39,11 @@ int wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
+std::string read_log(const std::string& config) {
+  std::ifstream in(config + ".log");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string write_config(const config::Config& c, const fs::path& path) {
   std::ofstream(path) << config::to_yaml(c);
   return path.string();
@@ -76,7 +81,7 @@ TEST(KillResume, SigkillThenRestartIsBitIdentical) {
   }
   ASSERT_TRUE(killed) << "no checkpoint appeared";
   ASSERT_EQ(wait_exit(pid), -SIGKILL) << "the run ended before it could be killed";
-  ASSERT_EQ(wait_exit(spawn_finetune(config)), 0);
+  ASSERT_EQ(wait_exit(spawn_finetune(config)), 0) << read_log(config);
 
   const auto a = final_weights(tmp.path / "straight" / c.model.name / c.tag);
   const auto b = final_weights(tmp.path / "killed" / c.model.name / c.tag);
