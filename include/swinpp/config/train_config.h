@@ -105,8 +105,8 @@ struct TrainConfig {
   auto fields() const {
     return std::tie(start_epoch, epochs, warmup_epochs, weight_decay, base_lr, warmup_lr, min_lr,
                     clip_grad, auto_resume, accumulation_steps, use_checkpoint, layer_decay,
-                    lr_scheduler, optimizer, scale_lr, ema, checkpoint_stages, save_steps, preview_steps,
-                    amp_dtype);
+                    lr_scheduler, optimizer, scale_lr, ema, checkpoint_stages, save_steps,
+                    preview_steps, amp_dtype);
   }
 };
 
