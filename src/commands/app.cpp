@@ -1,7 +1,10 @@
 #include "swinpp/commands/app.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
+
+#include <chrono>
 
 #include "command_common.h"
 #include "swinpp/config/config_io.h"
@@ -46,6 +49,22 @@ c10::Device parse_device(const std::string& name, int local_rank) {
   } catch (const c10::Error&) {
     throw Error("--device: expected auto, cpu, cuda or cuda:N, found '" + name + "'");
   }
+}
+
+RankContext join_ranks(CommonOptions options, const std::string& device) {
+  const auto env = dist::read_dist_env();
+  if (env.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports for all
+  if (env.world_size > 1)
+    spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}] [%l] %v", env.rank));
+  options.processes_per_machine = env.local_world_size;
+  auto cfg = prepare(options);
+  const auto resolved = parse_device(device, env.local_rank);
+  auto communicator =
+      dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
+  if (env.world_size > 1)
+    spdlog::info("rank {} of {} ({} backend, rendezvous {}:{} from {})", env.rank, env.world_size,
+                 communicator->backend_name(), env.master_addr, env.master_port, env.source);
+  return {env, std::move(cfg), resolved, std::move(communicator)};
 }
 
 void log_load_report(const std::string& path, const io::LoadReport& report) {

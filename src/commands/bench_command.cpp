@@ -12,7 +12,6 @@
 #include "command_common.h"
 #include "swinpp/data/data_bench.h"
 #include "swinpp/dist/parameter_broadcast.h"
-#include "swinpp/dist/rendezvous.h"
 #include "swinpp/train/autocast_guard.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/train/parameter_updater.h"
@@ -44,18 +43,16 @@ void train_step(SwinTransformerV2& model, train::ParameterUpdater& updater, cons
   updater.zero_grad();
 }
 
-void run_bench_model(BenchModelOptions options) {
-  const auto env = dist::read_dist_env();
-  options.common.processes_per_machine = env.local_world_size;
-  const auto cfg = prepare(options.common);
+void run_bench_model(const BenchModelOptions& options) {
+  const auto rank = join_ranks(options.common, options.device);
+  const auto& cfg = rank.config;
+  const auto& device = rank.device;
+  const auto& comm = rank.communicator;
   const auto o = train::swinv2_options(cfg);
-  const auto device = parse_device(options.device, env.local_rank);
   torch::manual_seed(0);
   SwinTransformerV2 model(o);
   model->to(device);
   model->train();
-  std::shared_ptr<dist::Communicator> comm =
-      dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
   if (comm->world_size() > 1) dist::broadcast_module(*model, *comm);
   optim::ParamGroup all;
   all.name = "all";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "swinpp/config/config.h"
+#include "swinpp/dist/rendezvous.h"
 #include "swinpp/io/state_dict.h"
 
 namespace swinpp::commands {
@@ -32,6 +33,21 @@ config::Config prepare(const CommonOptions& options);
 /// "cuda", "cuda:1"). Throws swinpp::Error for an unknown name or a CUDA
 /// device that is not there.
 c10::Device parse_device(const std::string& name, int local_rank = 0);
+
+/// This process's place in a job of one or more data-parallel ranks.
+struct RankContext {
+  dist::DistEnv env;
+  config::Config config;
+  c10::Device device;
+  std::shared_ptr<dist::Communicator> communicator;
+};
+
+/// Reads the launcher's variables (one process alone without them), leaves
+/// info-level logging to rank 0, shares the machine's cores among its ranks,
+/// loads the configuration (see prepare), resolves `device` (see
+/// parse_device) and connects to the other ranks (DIST.BACKEND,
+/// DIST.TIMEOUT_S).
+RankContext join_ranks(CommonOptions options, const std::string& device);
 
 /// Logs a weight load: counts, then every missing, unexpected or mismatched name.
 void log_load_report(const std::string& path, const io::LoadReport& report);

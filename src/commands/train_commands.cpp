@@ -1,13 +1,9 @@
 // swinpp finetune / swinpp pretrain: the training runs, on one process or as
 // one rank of a data-parallel job (torchrun, srun, swinpp launch).
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <memory>
 
 #include "command_common.h"
-#include "swinpp/dist/rendezvous.h"
 #include "swinpp/train/classification_task.h"
 #include "swinpp/train/simmim_task.h"
 #include "swinpp/train/trainer.h"
@@ -22,22 +18,13 @@ struct TrainOptions {
 };
 
 template <typename Task>
-void run_training(TrainOptions options) {
-  const auto env = dist::read_dist_env();
-  if (env.rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports for all
-  if (env.world_size > 1)
-    spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}] [%l] %v", env.rank));
-  options.common.processes_per_machine = env.local_world_size;
-  const auto cfg = prepare(options.common);
+void run_training(const TrainOptions& options) {
+  const auto rank = join_ranks(options.common, options.device);
   train::TrainerOptions t;
   t.max_steps = options.max_steps;
-  t.device = parse_device(options.device, env.local_rank);
-  t.communicator =
-      dist::make_communicator(env, cfg.dist.backend, std::chrono::seconds(cfg.dist.timeout_s));
-  if (env.world_size > 1)
-    spdlog::info("rank {} of {} ({} backend, rendezvous {}:{} from {})", env.rank, env.world_size,
-                 t.communicator->backend_name(), env.master_addr, env.master_port, env.source);
-  train::Trainer trainer(cfg, std::make_shared<Task>(cfg), t);
+  t.device = rank.device;
+  t.communicator = rank.communicator;
+  train::Trainer trainer(rank.config, std::make_shared<Task>(rank.config), t);
   trainer.fit();
 }
 

@@ -212,25 +212,11 @@ void save_zero_state(const ZeroState& state, const std::string& path) {
   });
 }
 
-bool is_zero_state_file(const std::string& path) {
-  if (!fs::is_regular_file(path)) return false;
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, torch::kCPU);
-    return read_format(archive);
-  } catch (const c10::Error&) {
-    return false;
-  }
-}
-
-ZeroState load_zero_state(const std::string& path) {
+std::optional<ZeroState> load_zero_state(const std::string& path) {
   if (!fs::is_regular_file(path)) throw Error(path + ": optimizer state file is missing");
   torch::serialize::InputArchive archive;
   archive.load_from(path, torch::kCPU);
-  if (!read_format(archive)) {
-    throw Error(path + ": not an optimizer state written by swinpp (no format '" +
-                std::string(kStateFormat) + "')");
-  }
+  if (!read_format(archive)) return std::nullopt;
   ZeroState state;
   state.step = read_int(archive, "step", path);
   const int64_t count = read_int(archive, "count", path);

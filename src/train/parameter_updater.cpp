@@ -30,8 +30,7 @@ std::optional<dist::ZeroState> saved_adamw_state(const fs::path& dir) {
   if (!fs::exists(file))
     throw Error("checkpoint '" + dir.string() + "' has no optimizer state (neither " +
                 kReplicatedFile + " nor " + kShardDir + "/" + dist::kZeroCompletionMarker + ")");
-  if (dist::is_zero_state_file(file)) return dist::load_zero_state(file);
-  return std::nullopt;
+  return dist::load_zero_state(file);
 }
 
 /// Every rank holds the whole optimizer; gradients are averaged by a

@@ -47,6 +47,8 @@ struct Trainer::State {
   std::optional<optim::ModelEma> ema;
   std::unique_ptr<MetricsLog> metrics;
   int64_t steps_per_epoch = 0;
+  /// What autocast casts to with AMP_ENABLE (TRAIN.AMP_DTYPE).
+  c10::ScalarType amp_dtype = c10::ScalarType::BFloat16;
   TrainingPosition pos;
 
   bool main() const { return comm->rank() == 0; }
@@ -125,7 +127,8 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   l.milestones = c.train.lr_scheduler.multisteps;
   l.gamma = c.train.lr_scheduler.gamma;
   s.schedule = std::make_unique<optim::LrSchedule>(l);
-  const bool fp16 = c.amp_enable && c.train.amp_dtype == "float16";
+  if (c.train.amp_dtype == "float16") s.amp_dtype = c10::ScalarType::Half;
+  const bool fp16 = c.amp_enable && s.amp_dtype == c10::ScalarType::Half;
   if (fp16 && !opts.device.is_cuda())
     throw Error("TRAIN.AMP_DTYPE float16 needs a CUDA device; on the CPU use bfloat16");
   s.scaler = optim::make_loss_scaler(fp16);
@@ -168,8 +171,6 @@ std::map<std::string, double> Trainer::fit() {
   const int rank = s.comm->rank();
   const int world = s.comm->world_size();
   const c10::Device device = s.opts.device;
-  const auto amp_dtype =
-      c.train.amp_dtype == "float16" ? c10::ScalarType::Half : c10::ScalarType::BFloat16;
   const auto on_device = torch::TensorOptions().device(device);
   Progress progress(s.task->name(), total_steps, c.print_freq, s.main());
   std::map<std::string, double> last_eval;
@@ -215,7 +216,7 @@ std::map<std::string, double> Trainer::fit() {
       if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
       torch::Tensor loss;
       {
-        AutocastGuard autocast(c.amp_enable, device.type(), amp_dtype);
+        AutocastGuard autocast(c.amp_enable, device.type(), s.amp_dtype);
         loss = s.task->loss(*batch, gen);
       }
       s.scaler->scale(loss / static_cast<double>(accum)).backward();

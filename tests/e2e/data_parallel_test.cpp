@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -88,8 +89,10 @@ struct TrainingRun {
     cfg.train.optimizer.eps = 1e-4;
     cfg.dist.zero_stage = zero_stage;
     cfg.dist.timeout_s = 120;
-    std::ofstream(config_path()) << config::to_yaml(cfg);
+    write_config();
   }
+  /// Writes `cfg` where the runs read it (again after a change).
+  void write_config() const { std::ofstream(config_path()) << config::to_yaml(cfg); }
   fs::path config_path() const { return root / (name + ".yaml"); }
   fs::path log() const { return root / (name + ".log"); }
   fs::path checkpoints() const { return root / name / cfg.model.name / cfg.tag / "checkpoints"; }
@@ -121,6 +124,17 @@ struct TrainingRun {
   std::vector<std::string> full = {"launch", "--nproc", std::to_string(nproc), "--", "swinpp"};
   full.insert(full.end(), args.begin(), args.end());
   return swinpp(run, full);
+}
+
+/// Starts `world` ranks of `swinpp finetune` for `run` directly (no
+/// launcher), rank r with the variables env_of(r); returns their pids.
+std::vector<pid_t> spawn_ranks(const TrainingRun& run, int world,
+                               const std::function<Env(int rank)>& env_of) {
+  std::vector<std::string> args = run.finetune();
+  args.insert(args.begin(), SWINPP_BINARY);
+  std::vector<pid_t> ranks;
+  for (int rank = 0; rank < world; ++rank) ranks.push_back(spawn(args, run.log(), env_of(rank)));
+  return ranks;
 }
 
 /// Every tensor of `actual` within 1e-5 of `expected`, relative to the
@@ -177,7 +191,7 @@ TEST_F(DataParallel, AccumulationMicroStepsTrainLikeOneProcess) {
   TrainingRun run(tmp.path, data, "accumulate", 2, 0);
   run.cfg.data.batch_size = 3;  // 2 ranks x 3 images x 2 micro-steps = 12
   run.cfg.train.accumulation_steps = 2;
-  std::ofstream(run.config_path()) << config::to_yaml(run.cfg);
+  run.write_config();
   ASSERT_TRUE(launch(run, 2, run.finetune()));
   expect_same_weights(run.final_weights(), expected, run.name);
 }
@@ -220,7 +234,7 @@ TEST_F(DataParallel, ShardedCheckpointResumesAtAnotherWorldSize) {
     if (r.world == 1) {  // the ordinary checkpoint `swinpp consolidate` makes
       ASSERT_TRUE(swinpp(run, {"consolidate", copy.string()}));
       EXPECT_FALSE(fs::exists(copy / "optimizer"));
-      EXPECT_TRUE(dist::is_zero_state_file((copy / "optimizer.pt").string()));
+      EXPECT_TRUE(dist::load_zero_state((copy / "optimizer.pt").string()).has_value());
     }
     if (r.world == 1) {
       ASSERT_TRUE(swinpp(run, run.finetune()));
@@ -253,18 +267,14 @@ TEST_F(DataParallel, SlurmVariablesAreEnough) {
   const auto expected = one_process();
   TrainingRun run(tmp.path, data, "srun", 2, 0);
   const std::string port = std::to_string(dist::find_free_port());
-  std::vector<pid_t> ranks;
-  for (int rank = 0; rank < 2; ++rank) {
-    std::vector<std::string> args = run.finetune();
-    args.insert(args.begin(), SWINPP_BINARY);
-    ranks.push_back(spawn(args, run.log(),
-                          {{"SLURM_PROCID", std::to_string(rank)},
-                           {"SLURM_LOCALID", std::to_string(rank)},
-                           {"SLURM_NTASKS", "2"},
-                           {"SLURM_NNODES", "1"},
-                           {"SLURM_NTASKS_PER_NODE", "2"},
-                           {"MASTER_PORT", port}}));
-  }
+  const auto ranks = spawn_ranks(run, 2, [&](int rank) -> Env {
+    return {{"SLURM_PROCID", std::to_string(rank)},
+            {"SLURM_LOCALID", std::to_string(rank)},
+            {"SLURM_NTASKS", "2"},
+            {"SLURM_NNODES", "1"},
+            {"SLURM_NTASKS_PER_NODE", "2"},
+            {"MASTER_PORT", port}};
+  });
   for (pid_t pid : ranks) ASSERT_EQ(wait_exit(pid), 0) << read_file(run.log());
   expect_same_weights(run.final_weights(), expected, run.name);
 }
@@ -287,19 +297,15 @@ TEST_F(DataParallel, KilledRankMakesTheOthersFailInsteadOfHanging) {
   TrainingRun run(tmp.path, data, "killed", 2, 0);
   run.cfg.train.epochs = 1000;  // far longer than the test
   run.cfg.dist.timeout_s = 30;
-  std::ofstream(run.config_path()) << config::to_yaml(run.cfg);
+  run.write_config();
   const std::string port = std::to_string(dist::find_free_port());
-  std::vector<pid_t> ranks;
-  for (int rank = 0; rank < 2; ++rank) {
-    std::vector<std::string> args = run.finetune();
-    args.insert(args.begin(), SWINPP_BINARY);
-    ranks.push_back(spawn(args, run.log(),
-                          {{"RANK", std::to_string(rank)},
-                           {"LOCAL_RANK", std::to_string(rank)},
-                           {"WORLD_SIZE", "2"},
-                           {"MASTER_ADDR", "127.0.0.1"},
-                           {"MASTER_PORT", port}}));
-  }
+  const auto ranks = spawn_ranks(run, 2, [&](int rank) -> Env {
+    return {{"RANK", std::to_string(rank)},
+            {"LOCAL_RANK", std::to_string(rank)},
+            {"WORLD_SIZE", "2"},
+            {"MASTER_ADDR", "127.0.0.1"},
+            {"MASTER_PORT", port}};
+  });
   // Kill rank 1 once the ranks are training (rank 0 has written a metrics line).
   const fs::path metrics = tmp.path / "killed" / run.cfg.model.name / run.cfg.tag / "metrics.jsonl";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -323,9 +329,10 @@ TEST_F(DataParallel, KilledRankMakesTheOthersFailInsteadOfHanging) {
 
 TEST_F(DataParallel, BadLauncherEnvironmentNamesTheVariable) {
   TrainingRun run(tmp.path, data, "bad_env", 2, 0);
-  std::vector<std::string> args = run.finetune();
-  args.insert(args.begin(), SWINPP_BINARY);
-  const int code = wait_exit(spawn(args, run.log(), {{"RANK", "2"}, {"WORLD_SIZE", "2"}}));
+  const auto ranks = spawn_ranks(run, 1, [](int) -> Env {
+    return {{"RANK", "2"}, {"WORLD_SIZE", "2"}};
+  });
+  const int code = wait_exit(ranks.front());
   EXPECT_EQ(code, 1);
   EXPECT_NE(read_file(run.log()).find("RANK"), std::string::npos) << read_file(run.log());
 }

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,10 @@ ZeroState consolidate_zero_shards(const std::string& dir);
 /// depend on the world size.
 void save_zero_state(const ZeroState& state, const std::string& path);
 
-/// Reads a file written by save_zero_state. Throws swinpp::Error naming the
-/// file when it is not one.
-ZeroState load_zero_state(const std::string& path);
-
-/// True when `path` is a file written by save_zero_state.
-bool is_zero_state_file(const std::string& path);
+/// Reads a file written by save_zero_state; std::nullopt when `path` is a
+/// LibTorch archive of another kind (e.g. an SGD optimizer's). Throws
+/// swinpp::Error naming the file when it is missing, and LibTorch's error
+/// when it is not an archive.
+std::optional<ZeroState> load_zero_state(const std::string& path);
 
 }  // namespace swinpp::dist
