@@ -16,6 +16,8 @@ function(swinpp_area name)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${target} PUBLIC torch ${ARG_DEPS})
+  # Debian's fmt ahead of the wheel's (see SwinppDependencies.cmake), in this build only.
+  target_include_directories(${target} BEFORE PUBLIC $<BUILD_INTERFACE:${SWINPP_FMT_FIRST}>)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
   swinpp_use_pch(${target})
   if(NOT ARG_INTERNAL)

@@ -6,6 +6,7 @@
 # Without DIR's images, make some: build/swinpp make-dataset --out DIR --size 500 --height 375
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=${PYTHON:-$root/.venv/bin/python}
 dir=${1:?usage: tools/bench_data.sh DIR [--workers "1 2"] [--img-size S] [--seconds T]}
 shift
 workers="1 2" img=256 seconds=10 batch=32
@@ -20,11 +21,11 @@ done
 for w in $workers; do
   ours=$("$root/build/swinpp" bench data --data "$dir" --workers "$w" --img-size "$img" \
     --batch "$batch" --seconds "$seconds")
-  peer=$(/usr/bin/python3 "$root/tools/bench_data_torchvision.py" "$dir" --workers "$w" \
+  peer=$("$python" "$root/tools/bench_data_torchvision.py" "$dir" --workers "$w" \
     --img-size "$img" --batch "$batch" --seconds "$seconds")
   echo "$ours"
   echo "$peer"
-  /usr/bin/python3 - "$ours" "$peer" "$w" <<'PY'
+  "$python" - "$ours" "$peer" "$w" <<'PY'
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 ka = "images_per_second" if "images_per_second" in a else "images_per_s"

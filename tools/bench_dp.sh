@@ -6,6 +6,7 @@
 # Usage: tools/bench_dp.sh [--nproc N] [--batch B] [--steps N] [--threads T] [--zero-stage S]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=${PYTHON:-$root/.venv/bin/python}
 config=$root/configs/swinv2/swinv2_tiny_patch4_window8_256.yaml
 nproc=2 batch=2 steps=8 threads=1 zero=0
 while (($#)); do
@@ -20,16 +21,16 @@ while (($#)); do
 done
 swinpp=$root/build/swinpp
 bench=(bench model --config "$config" --batch "$batch" --steps "$steps" --threads "$threads"
-  --opts DIST.ZERO_STAGE "$zero")
+  --opts DIST.ZERO_STAGE "$zero" AMP_ENABLE false)
 one=$("$swinpp" "${bench[@]}")
 many=$("$swinpp" launch --nproc "$nproc" -- swinpp "${bench[@]}" | grep "^{")
 peer=()
 for n in 1 "$nproc"; do
-  peer+=("$(/usr/bin/python3 "$root/tools/bench_dp_torch.py" --nproc "$n" --batch "$batch" \
+  peer+=("$("$python" "$root/tools/bench_dp_torch.py" --nproc "$n" --batch "$batch" \
     --steps "$steps" --threads "$threads")")
 done
 printf '%s\n' "$one" "$many" "${peer[@]}"
-/usr/bin/python3 - "$one" "$many" "${peer[@]}" <<'PY'
+"$python" - "$one" "$many" "${peer[@]}" <<'PY'
 import json, sys
 a1, an, p1, pn = (json.loads(s) for s in sys.argv[1:5])
 def overhead(one, many):

@@ -1,32 +1,60 @@
 #!/usr/bin/env bash
-# Training-step throughput of swinpp against torchvision's swin_v2_t, measured in
-# the same run with the same shapes and thread count; prints both and the ratio.
-# Usage: tools/bench_model.sh [--config C] [--batch B] [--steps N] [--threads T]
+# Training-step (or inference) throughput of swinpp against its Python peers on
+# the same torch (the project's .venv): timm eager, timm under torch.compile and
+# torchvision, with the same model, shapes, batch, device and thread count, in
+# the same run. Prints every JSON line, then swinpp's ratio to each peer.
+# Usage: tools/bench_model.sh [--variant tiny|small|base] [--window 8|16] [--batch B]
+#          [--steps N] [--warmup N] [--threads T] [--device cpu|cuda] [--amp off|bf16]
+#          [--what train|inference] [--peers "timm timm_compile torchvision"]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-config=$root/configs/swinv2/swinv2_tiny_patch4_window8_256.yaml
-batch=4 steps=5 threads=$(nproc)
+python=${PYTHON:-$root/.venv/bin/python}
+swinpp=${SWINPP:-$root/build/swinpp}
+variant=tiny window=8 batch=4 steps=5 warmup=2 threads=$(nproc) device=cpu amp=off what=train
+peers="timm timm_compile torchvision"
 while (($#)); do
   case $1 in
-    --config) config=$2; shift 2 ;;
+    --variant) variant=$2; shift 2 ;;
+    --window) window=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    --amp) amp=$2; shift 2 ;;
+    --what) what=$2; shift 2 ;;
+    --peers) peers=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
-swinpp=$root/build/swinpp
-ours=$("$swinpp" bench model --config "$config" --batch "$batch" --steps "$steps" --threads "$threads")
-img=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["img_size"])')
-win=$(echo "$ours" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["window"])')
-peer=$(/usr/bin/python3 "$root/tools/bench_model_torchvision.py" --img-size "$img" --window "$win" \
-  --batch "$batch" --steps "$steps" --threads "$threads")
+config=$root/configs/swinv2/swinv2_${variant}_patch4_window${window}_256.yaml
+[ -f "$config" ] || { echo "no config $config" >&2; exit 2; }
+opts=(AMP_ENABLE false)
+[ "$amp" = bf16 ] && opts=(AMP_ENABLE true TRAIN.AMP_DTYPE bfloat16)
+what_flag=()
+[ "$what" = inference ] && what_flag=(--inference)
+ours=$("$swinpp" bench model --config "$config" --batch "$batch" --steps "$steps" \
+  --warmup "$warmup" --threads "$threads" --device "$device" "${what_flag[@]}" --opts "${opts[@]}")
 echo "$ours"
-echo "$peer"
-/usr/bin/python3 - "$ours" "$peer" <<'PY'
+impl_args=()
+for p in $peers; do impl_args+=(--impl "$p"); done
+mapfile -t theirs < <("$python" "$root/tools/bench_model_peers.py" "${impl_args[@]}" \
+  --variant "$variant" --window "$window" --batch "$batch" --steps "$steps" --warmup "$warmup" \
+  --threads "$threads" --device "$device" --amp "$amp" --what "$what" 2> /dev/null)
+printf '%s\n' "${theirs[@]}"
+"$python" - "$ours" "${theirs[@]}" << 'PY'
 import json, sys
-a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"swinpp {a['images_per_s']:.3f} img/s, torchvision {b['images_per_s']:.3f} img/s, "
-      f"ratio {a['images_per_s'] / b['images_per_s']:.2f}x "
-      f"(train step, batch {a['batch']}, {a['img_size']}px, window {a['window']}, {a['threads']} threads)")
+a = json.loads(sys.argv[1])
+def mib(r):
+    return f", peak {r['peak_memory_bytes'] / 2**20:.0f} MiB" if r.get("peak_memory_bytes") else ""
+print(f"swinpp {a['images_per_s']:.2f} img/s{mib(a)} ({a['what']}, SwinV2 {a.get('img_size')}px "
+      f"window {a.get('window')}, batch {a['batch']}, {a['device']}, amp {a['amp']}, "
+      f"{a['threads']} threads)")
+for line in sys.argv[2:]:
+    b = json.loads(line)
+    if "error" in b:
+        print(f"  {b['impl']}: not measured ({b['error']})")
+        continue
+    print(f"  {b['impl']}: {b['images_per_s']:.2f} img/s{mib(b)}; swinpp/{b['impl']} "
+          f"{a['images_per_s'] / b['images_per_s']:.2f}x")
 PY

@@ -1,68 +1,48 @@
-// Every difference between the LibTorch versions swinpp builds against
-// (Debian's 1.13 on the CPU, the PyTorch 2.x wheel with CUDA) lives here.
+// What swinpp needs of its LibTorch that is specific to a version: the
+// minimum version itself, and the settings whose API has changed between
+// releases (numeric precision of CUDA matmuls, the attention backends).
 #pragma once
 
 #include <ATen/Context.h>
-#include <ATen/autocast_mode.h>
-#include <c10/core/DeviceType.h>
-#include <c10/core/ScalarType.h>
 #include <torch/version.h>
 
-#define SWINPP_TORCH_AT_LEAST(major, minor) \
-  (TORCH_VERSION_MAJOR > (major) ||         \
-   (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+static_assert(TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 11),
+              "swinpp needs LibTorch 2.11 or later");
 
 namespace swinpp::compat {
 
-/// True when this LibTorch has scaled_dot_product_attention with a float mask
-/// and an explicit scale (2.1 and later).
-constexpr bool kHasSdpa = SWINPP_TORCH_AT_LEAST(2, 1);
-
-// ---- autocast ------------------------------------------------------------
-
-/// Whether autocast is on for `device` (kCPU or kCUDA).
-inline bool autocast_enabled(c10::DeviceType device) {
-#if SWINPP_TORCH_AT_LEAST(2, 4)
-  return at::autocast::is_autocast_enabled(device);
-#else
-  return device == c10::DeviceType::CPU ? at::autocast::is_cpu_enabled()
-                                        : at::autocast::is_enabled();
-#endif
-}
-
-/// The dtype autocast casts to on `device`.
-inline c10::ScalarType autocast_dtype(c10::DeviceType device) {
-#if SWINPP_TORCH_AT_LEAST(2, 4)
-  return at::autocast::get_autocast_dtype(device);
-#else
-  return device == c10::DeviceType::CPU ? at::autocast::get_autocast_cpu_dtype()
-                                        : at::autocast::get_autocast_gpu_dtype();
-#endif
-}
-
-/// Turns autocast on or off for `device`, casting to `dtype`.
-inline void set_autocast(c10::DeviceType device, bool enabled, c10::ScalarType dtype) {
-#if SWINPP_TORCH_AT_LEAST(2, 4)
-  at::autocast::set_autocast_enabled(device, enabled);
-  at::autocast::set_autocast_dtype(device, dtype);
-#else
-  if (device == c10::DeviceType::CPU) {
-    at::autocast::set_cpu_enabled(enabled);
-    at::autocast::set_autocast_cpu_dtype(dtype);
-  } else {
-    at::autocast::set_enabled(enabled);
-    at::autocast::set_autocast_gpu_dtype(dtype);
-  }
-#endif
-}
-
-// ---- matmul precision -------------------------------------------------------
-
 /// Lets CUDA matmuls and convolutions use TF32 (true) or keeps them in full
-/// fp32 (false).
+/// fp32 (false), through the per-operation precision API of LibTorch 2.9+.
 inline void allow_tf32(bool allow) {
-  at::globalContext().setAllowTF32CuBLAS(allow);
-  at::globalContext().setAllowTF32CuDNN(allow);
+  const auto precision = allow ? at::Float32Precision::TF32 : at::Float32Precision::IEEE;
+  at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, at::Float32Op::MATMUL,
+                                          precision);
+  at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, at::Float32Op::CONV, precision);
 }
+
+/// While alive, scaled_dot_product_attention on CUDA may choose only the
+/// memory-efficient kernel or, for shapes it cannot take, the math one. Window
+/// attention passes a float bias: flash attention takes none, and cuDNN
+/// attention with an arbitrary bias has open correctness bugs at sequence
+/// length 64 (window 8) in LibTorch 2.11. The previous choice is restored.
+class MemoryEfficientAttentionGuard {
+ public:
+  MemoryEfficientAttentionGuard()
+      : flash_(at::globalContext().userEnabledFlashSDP()),
+        cudnn_(at::globalContext().userEnabledCuDNNSDP()) {
+    at::globalContext().setSDPUseFlash(false);
+    at::globalContext().setSDPUseCuDNN(false);
+  }
+  ~MemoryEfficientAttentionGuard() {
+    at::globalContext().setSDPUseFlash(flash_);
+    at::globalContext().setSDPUseCuDNN(cudnn_);
+  }
+  MemoryEfficientAttentionGuard(const MemoryEfficientAttentionGuard&) = delete;
+  MemoryEfficientAttentionGuard& operator=(const MemoryEfficientAttentionGuard&) = delete;
+
+ private:
+  bool flash_;
+  bool cudnn_;
+};
 
 }  // namespace swinpp::compat

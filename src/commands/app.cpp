@@ -77,6 +77,10 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   bool verbose = false;
   app.add_flag("--verbose,-v", verbose, "debug logging");
+  app.set_version_flag(
+      "--version", [] { return version_report(); },
+      "print the versions of swinpp, LibTorch, CUDA, cuDNN and NCCL and the GPUs "
+      "seen, then exit");
   app.parse_complete_callback([&] {
     if (verbose) spdlog::set_level(spdlog::level::debug);
   });

@@ -9,6 +9,11 @@
 #include <iostream>
 #include <memory>
 
+#ifdef SWINPP_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+#include <torch/version.h>
+
 #include "command_common.h"
 #include "swinpp/data/data_bench.h"
 #include "swinpp/dist/parameter_broadcast.h"
@@ -25,7 +30,35 @@ struct BenchModelOptions {
   int steps = 5;
   int warmup = 2;
   std::string device = "cpu";
+  bool inference = false;
 };
+
+/// Bytes the CUDA caching allocator has had allocated at most since the last
+/// reset_peak_memory (0 on the CPU).
+int64_t peak_memory(const c10::Device& device) {
+#ifdef SWINPP_WITH_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)]
+        .peak;
+  }
+#endif
+  return 0;
+}
+
+void reset_peak_memory(const c10::Device& device) {
+#ifdef SWINPP_WITH_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+}
+
+/// A forward pass without autograd, as in evaluation.
+void inference_step(SwinTransformerV2& model, const torch::Tensor& x, const config::Config& cfg) {
+  torch::InferenceMode no_autograd;
+  train::AutocastGuard autocast(cfg.amp_enable, x.device().type(),
+                                cfg.train.amp_dtype == "float16" ? torch::kHalf : torch::kBFloat16);
+  model->forward(x);
+}
 
 /// One training step: forward, cross-entropy, backward (gradients averaged
 /// over the ranks), AdamW.
@@ -34,7 +67,7 @@ void train_step(SwinTransformerV2& model, train::ParameterUpdater& updater, cons
   updater.prepare_backward(true);
   {
     train::AutocastGuard autocast(
-        cfg.amp_enable && x.is_cuda(), x.device().type(),
+        cfg.amp_enable, x.device().type(),
         cfg.train.amp_dtype == "float16" ? torch::kHalf : torch::kBFloat16);
     torch::cross_entropy_loss(model->forward(x), y).backward();
   }
@@ -52,7 +85,7 @@ void run_bench_model(const BenchModelOptions& options) {
   torch::manual_seed(0);
   SwinTransformerV2 model(o);
   model->to(device);
-  model->train();
+  model->train(!options.inference);
   if (comm->world_size() > 1) dist::broadcast_module(*model, *comm);
   optim::ParamGroup all;
   all.name = "all";
@@ -68,10 +101,18 @@ void run_bench_model(const BenchModelOptions& options) {
     if (device.is_cuda()) torch::cuda::synchronize();
     comm->barrier();
   };
-  for (int i = 0; i < options.warmup; ++i) train_step(model, *updater, x, y, cfg);
+  const auto step = [&] {
+    if (options.inference) {
+      inference_step(model, x, cfg);
+    } else {
+      train_step(model, *updater, x, y, cfg);
+    }
+  };
+  for (int i = 0; i < options.warmup; ++i) step();
   sync();
+  reset_peak_memory(device);
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < options.steps; ++i) train_step(model, *updater, x, y, cfg);
+  for (int i = 0; i < options.steps; ++i) step();
   sync();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -79,20 +120,23 @@ void run_bench_model(const BenchModelOptions& options) {
   const double ips = options.batch * world * options.steps / seconds;
   nlohmann::json result = {
       {"impl", "swinpp"},
-      {"what", "train_step"},
+      {"what", options.inference ? "inference" : "train_step"},
       {"img_size", o.img_size},
       {"window", o.window_size},
       {"batch", options.batch},
       {"world_size", world},
       {"device", device.str()},
-      {"amp", cfg.amp_enable && device.is_cuda() ? cfg.train.amp_dtype : "off"},
+      {"amp", cfg.amp_enable ? (cfg.train.amp_dtype == "float16" ? "fp16" : "bf16") : "off"},
       {"backend", comm->backend_name()},
       {"zero_stage", cfg.dist.zero_stage},
       {"steps", options.steps},
       {"threads", at::get_num_threads()},
       {"seconds", seconds},
       {"step_seconds", seconds / options.steps},
-      {"images_per_s", ips}};
+      {"images_per_s", ips},
+      {"peak_memory_bytes", peak_memory(device)},
+      {"peak_memory_kind", device.is_cuda() ? "cuda_allocated" : "none"},
+      {"torch", TORCH_VERSION}};
   if (comm->rank() == 0) std::cout << result.dump() << std::endl;
 }
 }  // namespace
@@ -103,15 +147,18 @@ void add_bench_command(CLI::App& app) {
   auto options = std::make_shared<BenchModelOptions>();
   auto* model = bench->add_subcommand(
       "model",
-      "Training-step images/s (forward, backward, AdamW) on random data; under swinpp launch or "
-      "torchrun, of the data-parallel step (--batch per rank, DIST.ZERO_STAGE applies)");
+      "Training-step images/s (forward, backward, AdamW) on random data, with the CUDA allocator's "
+      "peak memory; under swinpp launch or torchrun, of the data-parallel step (--batch per rank, "
+      "DIST.ZERO_STAGE applies)");
   add_common_options(*model, options->common, false);
   model->add_option("--batch,-b", options->batch, "images per step and rank (default 4)");
   model->add_option("--steps,-n", options->steps, "timed steps (default 5)");
   model->add_option("--warmup", options->warmup, "untimed steps first (default 2)");
   model->add_option("--device", options->device,
-                    "cpu (default, fp32), cuda, cuda:N or auto; on CUDA autocast follows "
-                    "AMP_ENABLE and TRAIN.AMP_DTYPE");
+                    "cpu (default), cuda, cuda:N or auto; autocast follows AMP_ENABLE and "
+                    "TRAIN.AMP_DTYPE on either");
+  model->add_flag("--inference", options->inference,
+                  "time forward passes without autograd (evaluation) instead of training steps");
   model->callback([options] { run_bench_model(*options); });
   add_bench_memory_command(*bench);
 

@@ -66,6 +66,9 @@ void add_visualize_command(CLI::App& app);
 void add_quickstart_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_consolidate_command(CLI::App& app);
+/// What `swinpp --version` prints: swinpp's version, LibTorch's, the CUDA,
+/// cuDNN and NCCL versions it runs with and the GPUs it sees.
+std::string version_report();
 /// `swinpp launch`; sets `exit_code` to the launched job's.
 void add_launch_command(CLI::App& app, int& exit_code);
 

@@ -9,13 +9,14 @@
 
 namespace swinpp::dist::detail {
 
-#ifdef SWINPP_HAVE_GLOO
 /// A GlooCommunicator for `env` (world_size >= 1), over a TCP store.
 std::unique_ptr<Communicator> make_gloo_communicator(const DistEnv& env,
                                                      std::chrono::milliseconds timeout);
-#endif
 
 #ifdef SWINPP_HAVE_NCCL
+/// The NCCL library's version, as c10d reports it.
+std::string nccl_library_version();
+
 /// An NcclCommunicator for `env`, bound to cuda:env.local_rank.
 std::unique_ptr<Communicator> make_nccl_communicator(const DistEnv& env,
                                                      std::chrono::milliseconds timeout);

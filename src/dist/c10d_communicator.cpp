@@ -44,8 +44,8 @@ std::string error_text(const std::exception& e) {
   return e.what();
 }
 
-C10dCommunicator::C10dCommunicator(c10::intrusive_ptr<compat::BackendGroup> group,
-                                   const DistEnv& env, std::string backend)
+C10dCommunicator::C10dCommunicator(c10::intrusive_ptr<c10d::Backend> group, const DistEnv& env,
+                                   std::string backend)
     : group_(std::move(group)),
       rank_(env.rank),
       world_size_(env.world_size),
@@ -81,6 +81,7 @@ void C10dCommunicator::all_reduce_sum(at::Tensor& t) { all_reduce_sum_async(t)->
 
 void C10dCommunicator::all_reduce_max(at::Tensor& t) {
   check_collective_tensor(t, "all_reduce_max", "the tensor");
+  check_backend_tensor(t, "all_reduce_max");
   run("all_reduce_max", [&] {
     std::vector<at::Tensor> tensors{t};
     c10d::AllreduceOptions options;
@@ -91,6 +92,7 @@ void C10dCommunicator::all_reduce_max(at::Tensor& t) {
 
 std::shared_ptr<PendingOp> C10dCommunicator::all_reduce_sum_async(at::Tensor& t) {
   check_collective_tensor(t, "all_reduce_sum", "the tensor");
+  check_backend_tensor(t, "all_reduce_sum");
   return start("all_reduce_sum", [&] {
     std::vector<at::Tensor> tensors{t};
     c10d::AllreduceOptions options;
@@ -99,9 +101,30 @@ std::shared_ptr<PendingOp> C10dCommunicator::all_reduce_sum_async(at::Tensor& t)
   });
 }
 
+void C10dCommunicator::reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) {
+  check_shard_sizes(in, shard, world_size_, "reduce_scatter_sum");
+  check_backend_tensor(in, "reduce_scatter_sum");
+  at::Tensor input = in.reshape({-1});   // [world * n]
+  at::Tensor output = shard.view({-1});  // [n]
+  run("reduce_scatter_sum", [&] {
+    c10d::ReduceScatterOptions options;
+    options.reduceOp = c10d::ReduceOp::SUM;
+    return group_->_reduce_scatter_base(output, input, options);
+  });
+}
+
+void C10dCommunicator::all_gather(const at::Tensor& shard, at::Tensor& out) {
+  check_shard_sizes(out, shard, world_size_, "all_gather");
+  check_backend_tensor(out, "all_gather");
+  at::Tensor input = shard.reshape({-1});  // [n]
+  at::Tensor output = out.view({-1});      // [world * n]
+  run("all_gather", [&] { return group_->_allgather_base(output, input); });
+}
+
 void C10dCommunicator::broadcast(at::Tensor& t, int root) {
   check_root(root, world_size_, "broadcast");
   check_collective_tensor(t, "broadcast", "the tensor");
+  check_backend_tensor(t, "broadcast");
   run("broadcast", [&] {
     std::vector<at::Tensor> tensors{t};
     c10d::BroadcastOptions options;

@@ -1,5 +1,5 @@
-// The collectives every c10d backend implements the same way; the backends
-// differ in how they are built and in reduce_scatter / all_gather.
+// The collectives of a c10d backend process group (Gloo, NCCL); the backends
+// differ only in how they are built and in the tensors they accept.
 #pragma once
 
 #include <c10/util/intrusive_ptr.h>
@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "c10d_compat.h"
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
+
 #include "swinpp/dist/communicator.h"
 #include "swinpp/dist/rendezvous.h"
 
@@ -17,7 +19,7 @@ namespace swinpp::dist::detail {
 /// A Communicator over one c10d backend process group.
 class C10dCommunicator : public Communicator {
  public:
-  C10dCommunicator(c10::intrusive_ptr<compat::BackendGroup> group, const DistEnv& env,
+  C10dCommunicator(c10::intrusive_ptr<c10d::Backend> group, const DistEnv& env,
                    std::string backend);
   ~C10dCommunicator() override;
 
@@ -29,12 +31,17 @@ class C10dCommunicator : public Communicator {
   void all_reduce_sum(at::Tensor& t) override;
   void all_reduce_max(at::Tensor& t) override;
   std::shared_ptr<PendingOp> all_reduce_sum_async(at::Tensor& t) override;
+  void reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) override;
+  void all_gather(const at::Tensor& shard, at::Tensor& out) override;
   void broadcast(at::Tensor& t, int root) override;
   void barrier() override;
 
  protected:
+  /// Throws swinpp::Error when this backend cannot run `op` on `t` (NCCL needs
+  /// CUDA tensors); accepts every tensor by default.
+  virtual void check_backend_tensor(const at::Tensor& t, const std::string& op) const {}
   /// The backend process group.
-  compat::BackendGroup& group() { return *group_; }
+  c10d::Backend& group() { return *group_; }
   /// Runs `launch` and waits for the work it returns; any failure becomes a
   /// swinpp::Error naming `op`, this rank and the backend.
   void run(const std::string& op, const std::function<c10::intrusive_ptr<c10d::Work>()>& launch);
@@ -45,7 +52,7 @@ class C10dCommunicator : public Communicator {
   std::string where(const std::string& op) const;
 
  private:
-  c10::intrusive_ptr<compat::BackendGroup> group_;
+  c10::intrusive_ptr<c10d::Backend> group_;
   int rank_;
   int world_size_;
   int local_rank_;

@@ -1,7 +1,5 @@
 // The Gloo backend: collectives on CPU tensors over TCP. ProcessGroupGloo.hpp
 // declares the class only when USE_C10D_GLOO is defined, as in LibTorch's own build.
-#ifdef SWINPP_HAVE_GLOO
-
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
@@ -19,8 +17,6 @@
 
 #include "backend_factories.h"
 #include "c10d_communicator.h"
-#include "c10d_compat.h"
-#include "collective_checks.h"
 #include "store_connection.h"
 #include "swinpp/util/error.h"
 
@@ -58,43 +54,12 @@ void ignore_sigpipe() {
   }
 }
 
-/// Collectives over c10d::ProcessGroupGloo.
+/// Collectives over c10d::ProcessGroupGloo: every one of them is native to
+/// the backend, reduce-scatter and the flat all-gather included.
 class GlooCommunicator : public C10dCommunicator {
  public:
   GlooCommunicator(c10::intrusive_ptr<c10d::ProcessGroupGloo> group, const DistEnv& env)
       : C10dCommunicator(std::move(group), env, "gloo") {}
-
-  void reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) override {
-    static_assert(!compat::kGlooHasReduceScatter, "use the native reduce_scatter");
-    check_shard_sizes(in, shard, world_size(), "reduce_scatter_sum");
-    // Emulated: all-reduce a copy of the whole input, keep this rank's slice.
-    // A ring all-reduce sends 2 (w-1)/w of the buffer per rank where a ring
-    // reduce-scatter sends (w-1)/w, so this moves twice the bytes of a real
-    // reduce-scatter and holds one full-size temporary.
-    at::Tensor sum = in.reshape({-1}).clone();  // [world * n]
-    run("reduce_scatter_sum", [&] {
-      std::vector<at::Tensor> tensors{sum};
-      c10d::AllreduceOptions options;
-      options.reduceOp = c10d::ReduceOp::SUM;
-      return group().allreduce(tensors, options);
-    });
-    const int64_t n = shard.numel();
-    torch::NoGradGuard no_grad;
-    shard.view({-1}).copy_(sum.narrow(0, rank() * n, n));  // [n]
-  }
-
-  void all_gather(const at::Tensor& shard, at::Tensor& out) override {
-    static_assert(!compat::kGlooHasFlatAllGather, "use the flat all-gather");
-    check_shard_sizes(out, shard, world_size(), "all_gather");
-    const int64_t n = shard.numel();
-    at::Tensor flat_out = out.view({-1});  // [world * n]
-    std::vector<std::vector<at::Tensor>> outputs(1);
-    for (int r = 0; r < world_size(); ++r) {
-      outputs[0].push_back(flat_out.narrow(0, r * n, n));  // [n], a view into out
-    }
-    std::vector<at::Tensor> inputs{shard.reshape({-1})};  // [n]
-    run("all_gather", [&] { return group().allgather(outputs, inputs); });
-  }
 };
 
 }  // namespace
@@ -120,5 +85,3 @@ std::unique_ptr<Communicator> make_gloo_communicator(const DistEnv& env,
 }
 
 }  // namespace swinpp::dist::detail
-
-#endif  // SWINPP_HAVE_GLOO

@@ -10,13 +10,6 @@
 namespace swinpp::dist {
 namespace {
 
-constexpr bool kGlooCompiled =
-#ifdef SWINPP_HAVE_GLOO
-    true;
-#else
-    false;
-#endif
-
 constexpr bool kNcclCompiled =
 #ifdef SWINPP_HAVE_NCCL
     true;
@@ -45,14 +38,20 @@ std::string resolve_backend(const DistEnv& env, const std::string& requested) {
     return backend;
   }
   if (backend == "gloo" || backend == "nccl") {
-    const bool compiled = backend == "gloo" ? kGlooCompiled : kNcclCompiled;
-    if (!compiled) {
-      throw Error("DIST.BACKEND " + backend + ": this build has no " + backend +
-                  " support (gloo needs LibTorch's Gloo headers, nccl a CUDA LibTorch and nccl.h)");
+    if (backend == "nccl" && !kNcclCompiled) {
+      throw Error("DIST.BACKEND nccl: this build has no NCCL support (it needs a CUDA LibTorch)");
     }
     return backend;
   }
   throw Error("DIST.BACKEND: expected auto, gloo, nccl or single, found '" + requested + "'");
+}
+
+std::string nccl_version() {
+#ifdef SWINPP_HAVE_NCCL
+  return detail::nccl_library_version();
+#else
+  return "none";
+#endif
 }
 
 std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::string& requested,
@@ -66,11 +65,9 @@ std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::s
   if (backend == "single") {
     return std::make_unique<SingleProcessCommunicator>();
   }
-#ifdef SWINPP_HAVE_GLOO
   if (backend == "gloo") {
     return detail::make_gloo_communicator(env, timeout);
   }
-#endif
 #ifdef SWINPP_HAVE_NCCL
   if (backend == "nccl") {
     return detail::make_nccl_communicator(env, timeout);

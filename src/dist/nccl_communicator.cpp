@@ -6,6 +6,7 @@
 #define USE_C10D_NCCL
 #endif
 
+#include <torch/csrc/distributed/c10d/NCCLUtils.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 
 #include <c10/cuda/CUDAFunctions.h>
@@ -23,12 +24,6 @@
 namespace swinpp::dist::detail {
 namespace {
 
-void check_cuda(const at::Tensor& t, const std::string& op) {
-  if (!t.is_cuda()) {
-    throw Error("nccl " + op + ": expected a CUDA tensor, found " + describe(t));
-  }
-}
-
 /// Collectives over c10d::ProcessGroupNCCL. wait() makes the current CUDA
 /// stream wait for the collective; it does not block the host.
 class NcclCommunicator : public C10dCommunicator {
@@ -36,28 +31,15 @@ class NcclCommunicator : public C10dCommunicator {
   NcclCommunicator(c10::intrusive_ptr<c10d::ProcessGroupNCCL> group, const DistEnv& env)
       : C10dCommunicator(std::move(group), env, "nccl") {}
 
-  void reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) override {
-    check_shard_sizes(in, shard, world_size(), "reduce_scatter_sum");
-    check_cuda(in, "reduce_scatter_sum");
-    at::Tensor input = in.reshape({-1});   // [world * n]
-    at::Tensor output = shard.view({-1});  // [n]
-    run("reduce_scatter_sum", [&] {
-      c10d::ReduceScatterOptions options;
-      options.reduceOp = c10d::ReduceOp::SUM;
-      return group()._reduce_scatter_base(output, input, options);
-    });
-  }
-
-  void all_gather(const at::Tensor& shard, at::Tensor& out) override {
-    check_shard_sizes(out, shard, world_size(), "all_gather");
-    check_cuda(out, "all_gather");
-    at::Tensor input = shard.reshape({-1});  // [n]
-    at::Tensor output = out.view({-1});      // [world * n]
-    run("all_gather", [&] { return group()._allgather_base(output, input); });
+ protected:
+  void check_backend_tensor(const at::Tensor& t, const std::string& op) const override {
+    if (!t.is_cuda()) throw Error("nccl " + op + ": expected a CUDA tensor, found " + describe(t));
   }
 };
 
 }  // namespace
+
+std::string nccl_library_version() { return c10d::getNcclVersion(); }
 
 std::unique_ptr<Communicator> make_nccl_communicator(const DistEnv& env,
                                                      std::chrono::milliseconds timeout) {

@@ -156,28 +156,20 @@ void ZeroAdamW::step() {
   }
   torch::NoGradGuard no_grad;
   ++step_;
-  const double beta1 = options_.beta1;
-  const double beta2 = options_.beta2;
-  const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step_));
-  const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step_));
   read_parameter_shard();
-  // The same operations, in the same order, as torch::optim::AdamW::step, on
-  // each group's stretch of the shard.
+  // LibTorch's fused AdamW kernel on each group's stretch of the shard, with
+  // that group's learning rate and weight decay: the update of FusedAdamW.
+  const torch::Tensor step = torch::full({}, static_cast<double>(step_),
+                                         param_shard_.options().dtype(torch::kFloat));  // []
   for (const detail::FlatLayout::Run& run : layout_->shard_runs()) {
     const ZeroParamGroup& group = groups_[run.group];
-    const double lr = base_lr_ * group.lr_scale;
-    torch::Tensor param = param_shard_.narrow(0, run.shard_begin, run.length);      // [len]
-    torch::Tensor grad = grad_shard_.narrow(0, run.shard_begin, run.length);        // [len]
-    torch::Tensor exp_avg = exp_avg_.narrow(0, run.shard_begin, run.length);        // [len]
-    torch::Tensor exp_avg_sq = exp_avg_sq_.narrow(0, run.shard_begin, run.length);  // [len]
-    if (group.weight_decay != 0) {
-      param.mul_(1 - lr * group.weight_decay);
-    }
-    exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-    const torch::Tensor denom =
-        (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(options_.eps);
-    param.addcdiv_(exp_avg, denom, -lr / bias_correction1);
+    at::_fused_adamw_({param_shard_.narrow(0, run.shard_begin, run.length)},
+                      {grad_shard_.narrow(0, run.shard_begin, run.length)},
+                      {exp_avg_.narrow(0, run.shard_begin, run.length)},
+                      {exp_avg_sq_.narrow(0, run.shard_begin, run.length)},
+                      /*max_exp_avg_sqs=*/{}, {step}, base_lr_ * group.lr_scale, options_.beta1,
+                      options_.beta2, group.weight_decay, options_.eps, /*amsgrad=*/false,
+                      /*maximize=*/false);
   }
   comm_.all_gather(param_shard_, flat_);
   write_parameters_from_flat();

@@ -8,8 +8,6 @@
 #include <mutex>
 #include <utility>
 
-#include "swinpp/compat.h"
-
 namespace swinpp {
 namespace {
 
@@ -53,17 +51,19 @@ struct RngState {
 struct AutocastState {
   static AutocastState capture() {
     AutocastState s;
-    s.cpu_enabled = compat::autocast_enabled(c10::DeviceType::CPU);
-    s.cpu_dtype = compat::autocast_dtype(c10::DeviceType::CPU);
-    s.cuda_enabled = compat::autocast_enabled(c10::DeviceType::CUDA);
-    s.cuda_dtype = compat::autocast_dtype(c10::DeviceType::CUDA);
+    s.cpu_enabled = at::autocast::is_autocast_enabled(c10::DeviceType::CPU);
+    s.cpu_dtype = at::autocast::get_autocast_dtype(c10::DeviceType::CPU);
+    s.cuda_enabled = at::autocast::is_autocast_enabled(c10::DeviceType::CUDA);
+    s.cuda_dtype = at::autocast::get_autocast_dtype(c10::DeviceType::CUDA);
     s.cache_enabled = at::autocast::is_autocast_cache_enabled();
     return s;
   }
 
   void apply() const {
-    compat::set_autocast(c10::DeviceType::CPU, cpu_enabled, cpu_dtype);
-    compat::set_autocast(c10::DeviceType::CUDA, cuda_enabled, cuda_dtype);
+    at::autocast::set_autocast_enabled(c10::DeviceType::CPU, cpu_enabled);
+    at::autocast::set_autocast_dtype(c10::DeviceType::CPU, cpu_dtype);
+    at::autocast::set_autocast_enabled(c10::DeviceType::CUDA, cuda_enabled);
+    at::autocast::set_autocast_dtype(c10::DeviceType::CUDA, cuda_dtype);
     at::autocast::set_autocast_cache_enabled(cache_enabled);
   }
 

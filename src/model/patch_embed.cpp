@@ -2,8 +2,6 @@
 
 #include <torch/torch.h>
 
-#include "swinpp/model/layer_norm.h"
-
 namespace swinpp {
 
 namespace F = torch::nn::functional;
@@ -27,7 +25,7 @@ torch::Tensor PatchEmbedImpl::forward(const torch::Tensor& x, int64_t& Hp, int64
   Hp = y.size(2);
   Wp = y.size(3);
   y = y.flatten(2).transpose(1, 2);  // [B, Hp*Wp, C]
-  return norm_ ? layer_norm(*norm_, y) : y;
+  return norm_ ? norm_->forward(y) : y;
 }
 
 PatchMergingImpl::PatchMergingImpl(int64_t dim) {
@@ -49,7 +47,7 @@ torch::Tensor PatchMergingImpl::forward(const torch::Tensor& x, int64_t H, int64
   auto x2 = h.index({Slice(), Slice(0, None, 2), Slice(1, None, 2)});
   auto x3 = h.index({Slice(), Slice(1, None, 2), Slice(1, None, 2)});
   auto merged = torch::cat({x0, x1, x2, x3}, -1).view({B, -1, 4 * C});  // [B, H*W/4, 4C]
-  return layer_norm(*norm_, reduction_->forward(merged));               // [B, H*W/4, 2C]
+  return norm_->forward(reduction_->forward(merged));                   // [B, H*W/4, 2C]
 }
 
 }  // namespace swinpp

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "swinpp/model/layer_norm.h"
 #include "swinpp/model/window_geometry.h"
 
 namespace swinpp {
@@ -80,9 +79,9 @@ torch::Tensor SwinBlockImpl::forward(const torch::Tensor& x, int64_t H, int64_t 
   if (shift_ > 0) h = torch::roll(h, {shift_, shift_}, {1, 2});
   if (Hp != H || Wp != W) h = h.slice(1, 0, H).slice(2, 0, W);
   h = h.reshape({B, H * W, C});
-  auto out = shortcut + drop_path_->forward(layer_norm(*norm1_, h));
-  out = out + drop_path_->forward(layer_norm(*norm2_, mlp_->forward(out)));
-  if (extra_norm_) out = layer_norm(*extra_norm_, out);
+  auto out = shortcut + drop_path_->forward(norm1_->forward(h));
+  out = out + drop_path_->forward(norm2_->forward(mlp_->forward(out)));
+  if (extra_norm_) out = extra_norm_->forward(out);
   return out;  // [B, H*W, C]
 }
 

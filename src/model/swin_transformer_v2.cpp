@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include "swinpp/model/init.h"
-#include "swinpp/model/layer_norm.h"
 
 namespace swinpp {
 
@@ -114,7 +113,7 @@ SwinV2Features SwinTransformerV2Impl::forward_features(const torch::Tensor& x,
     t = stage->forward_downsample(t, H, W);
     if (collect) f.stages.push_back(t);
   }
-  f.tokens = layer_norm(*norm_, t);
+  f.tokens = norm_->forward(t);
   f.H = H;
   f.W = W;
   return f;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
+#include "swinpp/compat.h"
 #include "swinpp/model/window_geometry.h"
 #include "swinpp/util/error.h"
 
@@ -15,7 +17,6 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-#if SWINPP_TORCH_AT_LEAST(2, 1)
 /// Cosine attention through scaled_dot_product_attention. q, k, v: [B_, h, N,
 /// d]; logit_scale: [h, 1, 1], already clamped and exponentiated; position:
 /// [h, N, N]; mask: [nW, N, N] or undefined. Returns [B_, h, N, d].
@@ -34,17 +35,15 @@ torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& k,
                .expand({B_ / nW, nW, h, N, N})
                .reshape({B_, h, N, N});
   }
+  std::optional<compat::MemoryEfficientAttentionGuard> pinned;
+  if (q.is_cuda()) pinned.emplace();
   return at::scaled_dot_product_attention(qn, kn, v, bias.to(dtype), dropout,
                                           /*is_causal=*/false, /*scale=*/1.0);
 }
-#endif
 
 }  // namespace
 
 WindowAttentionImpl::WindowAttentionImpl(const WindowAttentionOptions& o) : options(o) {
-  if (o.fused() && !compat::kHasSdpa)
-    throw Error("window attention: fused attention needs LibTorch 2.1 or later (found " +
-                std::string(TORCH_VERSION) + ")");
   const int64_t dim = o.dim(), heads = o.heads();
   logit_scale_ = register_parameter("logit_scale", torch::full({heads, 1, 1}, std::log(10.0)));
   cpb_mlp_ = register_module(
@@ -110,13 +109,11 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});  // [3, B_, h, N, d]
   auto q = qkv[0], k = qkv[1], v = qkv[2];
   auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
-#if SWINPP_TORCH_AT_LEAST(2, 1)
   if (options.fused()) {
     const double dropout = is_training() ? options.attn_drop() : 0.0;
     auto out = fused_attention(q, k, v, logit_scale, position, mask, dropout);  // [B_, h, N, d]
     return proj_drop_->forward(proj_->forward(out.transpose(1, 2).reshape({B_, N, C})));
   }
-#endif
   auto attn = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
                             F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
   attn = attn * logit_scale + position.unsqueeze(0);  // [B_, h, N, N]

@@ -20,17 +20,16 @@ std::vector<torch::Tensor> defined_grads(const std::vector<torch::Tensor>& param
   return grads;
 }
 
+/// sqrt(sum ||g||^2) through the multi-tensor norm kernel, as
+/// torch.nn.utils.clip_grad_norm_(foreach=True); one read of the device.
 double total_norm(const std::vector<torch::Tensor>& grads) {
   if (grads.empty()) {
     return 0.0;
   }
+  torch::NoGradGuard no_grad;
   const torch::Device device = grads.front().device();
-  std::vector<torch::Tensor> norms;
-  norms.reserve(grads.size());
-  for (const torch::Tensor& grad : grads) {
-    const torch::Tensor wide = grad.scalar_type() == torch::kDouble ? grad : grad.to(torch::kFloat);
-    norms.push_back(wide.norm().to(device));  // []
-  }
+  std::vector<torch::Tensor> norms = at::_foreach_norm(grads, 2, torch::kFloat);  // [] each
+  for (torch::Tensor& norm : norms) norm = norm.to(device);
   return torch::stack(norms).norm().item<double>();  // [num_grads] -> []
 }
 
@@ -51,9 +50,7 @@ double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm)
     const double coefficient = max_norm / (norm + kClipEpsilon);
     if (coefficient < 1.0) {
       torch::NoGradGuard no_grad;
-      for (const torch::Tensor& grad : grads) {
-        grad.mul_(coefficient);
-      }
+      at::_foreach_mul_(grads, coefficient);
     }
   }
   return norm;

@@ -2,41 +2,33 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
+#include <unordered_map>
 
 #include "swinpp/util/error.h"
 
 namespace swinpp::optim {
 namespace {
 
-/// Multiplies every defined gradient by `factor` (skipped when 1 on the CPU)
-/// and returns whether all of them are finite afterwards, with a single device
-/// sync. Gradients on one CUDA device go through the fused
-/// _amp_foreach_non_finite_check_and_unscale_ kernel.
+/// Multiplies every defined gradient by `factor` and returns whether all of
+/// them are finite afterwards, through LibTorch's fused
+/// _amp_foreach_non_finite_check_and_unscale_ (one launch per device), with a
+/// single read of each device.
 bool rescale_and_check(const std::vector<torch::Tensor>& params, double factor) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads;
+  std::unordered_map<torch::Device, std::vector<torch::Tensor>> grads_by_device;
   for (const torch::Tensor& param : params) {
-    if (param.defined() && param.grad().defined()) grads.push_back(param.grad());
+    if (param.defined() && param.grad().defined())
+      grads_by_device[param.grad().device()].push_back(param.grad());
   }
-  if (grads.empty()) return true;
-  const auto device = grads.front().device();
-  const bool fused = std::all_of(grads.begin(), grads.end(), [&](const torch::Tensor& g) {
-    return g.is_cuda() && g.device() == device && g.is_contiguous();
-  });
-  if (fused) {
-    const auto options = grads.front().options().dtype(torch::kFloat);
+  bool finite = true;
+  for (auto& [device, grads] : grads_by_device) {
+    const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat);
     torch::Tensor found_inf = torch::zeros({1}, options);               // [1]
     const torch::Tensor inv_scale = torch::full({1}, factor, options);  // [1]
     at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale);
-    return found_inf.item<float>() == 0.0f;
+    finite = finite && found_inf.item<float>() == 0.0f;
   }
-  std::vector<torch::Tensor> all_finite;
-  for (torch::Tensor& grad : grads) {
-    if (factor != 1.0) grad.mul_(factor);
-    all_finite.push_back(torch::isfinite(grad).all().to(torch::kCPU));  // []
-  }
-  return torch::stack(all_finite).all().item<bool>();
+  return finite;
 }
 
 torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::string& key) {
@@ -62,7 +54,9 @@ void NoOpLossScaler::save(torch::serialize::OutputArchive& /*archive*/) const {}
 void NoOpLossScaler::load(torch::serialize::InputArchive& /*archive*/) {}
 
 DynamicLossScaler::DynamicLossScaler(const DynamicLossScalerOptions& options)
-    : options_(options), scale_(options.init_scale) {
+    : options_(options),
+      scale_(torch::full({1}, options.init_scale, torch::kFloat)),
+      growth_tracker_(torch::zeros({1}, torch::kInt)) {
   const bool valid = options.init_scale > 0.0 && options.growth_factor > 1.0 &&
                      options.backoff_factor > 0.0 && options.backoff_factor < 1.0 &&
                      options.growth_interval >= 1;
@@ -75,27 +69,25 @@ DynamicLossScaler::DynamicLossScaler(const DynamicLossScalerOptions& options)
   }
 }
 
-torch::Tensor DynamicLossScaler::scale(const torch::Tensor& loss) { return loss * scale_; }
+torch::Tensor DynamicLossScaler::scale(const torch::Tensor& loss) { return loss * current_scale(); }
+
+double DynamicLossScaler::current_scale() const { return scale_.item<double>(); }
+
+int64_t DynamicLossScaler::growth_tracker() const { return growth_tracker_.item<int64_t>(); }
 
 bool DynamicLossScaler::unscale_and_check(const std::vector<torch::Tensor>& params) {
-  return rescale_and_check(params, 1.0 / scale_);
+  return rescale_and_check(params, 1.0 / current_scale());
 }
 
 void DynamicLossScaler::update(bool found_inf) {
-  if (found_inf) {
-    scale_ *= options_.backoff_factor;
-    growth_tracker_ = 0;
-    return;
-  }
-  if (++growth_tracker_ == options_.growth_interval) {
-    scale_ *= options_.growth_factor;
-    growth_tracker_ = 0;
-  }
+  const torch::Tensor found = torch::full({1}, found_inf ? 1.0 : 0.0, torch::kFloat);  // [1]
+  at::_amp_update_scale_(scale_, growth_tracker_, found, options_.growth_factor,
+                         options_.backoff_factor, options_.growth_interval);
 }
 
 void DynamicLossScaler::save(torch::serialize::OutputArchive& archive) const {
-  archive.write("scale", torch::tensor(scale_, torch::kDouble));
-  archive.write("growth_tracker", torch::tensor(growth_tracker_, torch::kLong));
+  archive.write("scale", scale_.to(torch::kDouble).reshape({}));
+  archive.write("growth_tracker", growth_tracker_.to(torch::kLong).reshape({}));
 }
 
 void DynamicLossScaler::load(torch::serialize::InputArchive& archive) {
@@ -106,8 +98,8 @@ void DynamicLossScaler::load(torch::serialize::InputArchive& archive) {
     throw Error("loss scaler state: expected a positive 'scale', found " +
                 std::to_string(loaded_scale));
   }
-  scale_ = loaded_scale;
-  growth_tracker_ = tracker.item<int64_t>();
+  scale_.fill_(loaded_scale);
+  growth_tracker_.fill_(tracker.item<int64_t>());
 }
 
 std::unique_ptr<LossScaler> make_loss_scaler(bool fp16) {

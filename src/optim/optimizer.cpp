@@ -10,43 +10,29 @@
 namespace swinpp::optim {
 namespace {
 
-std::unique_ptr<torch::optim::OptimizerOptions> group_options(const OptimizerOptions& options,
-                                                              double lr, double weight_decay) {
-  switch (options.kind) {
-    case OptimizerKind::kAdamW:
-      return std::make_unique<torch::optim::AdamWOptions>(
-          torch::optim::AdamWOptions(lr)
-              .betas(std::make_tuple(options.betas[0], options.betas[1]))
-              .eps(options.eps)
-              .weight_decay(weight_decay));
-    case OptimizerKind::kSgd:
-      return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr)
-                                                            .momentum(options.momentum)
-                                                            .nesterov(options.nesterov)
-                                                            .weight_decay(weight_decay));
-  }
-  throw Error("unknown optimizer kind");
-}
-
-std::unique_ptr<torch::optim::Optimizer> make_torch_optimizer(const std::vector<ParamGroup>& groups,
-                                                              const OptimizerOptions& options) {
+std::unique_ptr<torch::optim::SGD> make_sgd(const std::vector<ParamGroup>& groups,
+                                            const OptimizerOptions& options) {
   std::vector<torch::optim::OptimizerParamGroup> torch_groups;
   for (const ParamGroup& group : groups) {
-    torch_groups.emplace_back(
-        group.params, group_options(options, options.base_lr * group.lr_scale, group.weight_decay));
+    torch_groups.emplace_back(group.params,
+                              std::make_unique<torch::optim::SGDOptions>(
+                                  torch::optim::SGDOptions(options.base_lr * group.lr_scale)
+                                      .momentum(options.momentum)
+                                      .nesterov(options.nesterov)
+                                      .weight_decay(group.weight_decay)));
   }
-  switch (options.kind) {
-    case OptimizerKind::kAdamW:
-      return std::make_unique<torch::optim::AdamW>(
-          std::move(torch_groups), torch::optim::AdamWOptions(options.base_lr)
-                                       .betas(std::make_tuple(options.betas[0], options.betas[1]))
-                                       .eps(options.eps));
-    case OptimizerKind::kSgd:
-      return std::make_unique<torch::optim::SGD>(
-          std::move(torch_groups),
-          torch::optim::SGDOptions(options.base_lr).momentum(options.momentum));
-  }
-  throw Error("unknown optimizer kind");
+  return std::make_unique<torch::optim::SGD>(
+      std::move(torch_groups),
+      torch::optim::SGDOptions(options.base_lr).momentum(options.momentum));
+}
+
+std::unique_ptr<FusedAdamW> make_adamw(const std::vector<ParamGroup>& groups,
+                                       const OptimizerOptions& options) {
+  std::vector<FusedAdamWGroup> adamw_groups;
+  for (const ParamGroup& group : groups)
+    adamw_groups.push_back({group.params, options.base_lr * group.lr_scale, group.weight_decay});
+  return std::make_unique<FusedAdamW>(std::move(adamw_groups), options.betas[0], options.betas[1],
+                                      options.eps);
 }
 
 }  // namespace
@@ -78,7 +64,11 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, const OptimizerOptions& opt
     throw Error("optimizer: Nesterov SGD needs momentum > 0, found " +
                 std::to_string(options_.momentum));
   }
-  optimizer_ = make_torch_optimizer(groups_, options_);
+  if (options_.kind == OptimizerKind::kAdamW) {
+    adamw_ = make_adamw(groups_, options_);
+  } else {
+    sgd_ = make_sgd(groups_, options_);
+  }
 }
 
 Optimizer::~Optimizer() = default;
@@ -86,24 +76,40 @@ Optimizer::Optimizer(Optimizer&&) noexcept = default;
 Optimizer& Optimizer::operator=(Optimizer&&) noexcept = default;
 
 void Optimizer::set_lr(double base_lr) {
-  auto& torch_groups = optimizer_->param_groups();
   for (size_t i = 0; i < groups_.size(); ++i) {
-    torch_groups[i].options().set_lr(base_lr * groups_[i].lr_scale);
+    const double lr = base_lr * groups_[i].lr_scale;
+    if (adamw_) {
+      adamw_->set_lr(i, lr);
+    } else {
+      sgd_->param_groups()[i].options().set_lr(lr);
+    }
   }
 }
 
 double Optimizer::group_lr(size_t index) const {
-  const auto& torch_groups = optimizer_->param_groups();
-  if (index >= torch_groups.size()) {
+  if (index >= groups_.size()) {
     throw Error("optimizer: group index " + std::to_string(index) + " out of range (" +
-                std::to_string(torch_groups.size()) + " groups)");
+                std::to_string(groups_.size()) + " groups)");
   }
-  return torch_groups[index].options().get_lr();
+  return adamw_ ? adamw_->lr(index) : sgd_->param_groups()[index].options().get_lr();
 }
 
-void Optimizer::zero_grad() { optimizer_->zero_grad(); }
+void Optimizer::zero_grad() {
+  torch::NoGradGuard no_grad;
+  for (const ParamGroup& group : groups_) {
+    for (const torch::Tensor& param : group.params) {
+      if (param.grad().defined()) param.mutable_grad().reset();
+    }
+  }
+}
 
-void Optimizer::step() { optimizer_->step(); }
+void Optimizer::step() {
+  if (adamw_) {
+    adamw_->step();
+  } else {
+    sgd_->step();
+  }
+}
 
 std::vector<torch::Tensor> Optimizer::parameters() const {
   std::vector<torch::Tensor> params;
@@ -113,11 +119,28 @@ std::vector<torch::Tensor> Optimizer::parameters() const {
   return params;
 }
 
-void Optimizer::save(torch::serialize::OutputArchive& archive) const { optimizer_->save(archive); }
+void Optimizer::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("groups", torch::tensor(static_cast<int64_t>(groups_.size())));
+  if (adamw_) {
+    adamw_->save(archive);
+  } else {
+    sgd_->save(archive);
+  }
+}
 
 void Optimizer::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor groups;
+  if (!archive.try_read("groups", groups) ||
+      groups.item<int64_t>() != static_cast<int64_t>(groups_.size()))
+    throw Error("optimizer state: expected " + std::to_string(groups_.size()) +
+                " parameter groups, found " +
+                (groups.defined() ? std::to_string(groups.item<int64_t>()) : std::string("none")));
   try {
-    optimizer_->load(archive);
+    if (adamw_) {
+      adamw_->load(archive);
+    } else {
+      sgd_->load(archive);
+    }
   } catch (const c10::Error& error) {
     throw Error("optimizer state: expected " + std::to_string(groups_.size()) +
                 " groups matching this model's parameters, loading failed: " +

@@ -64,18 +64,6 @@ std::vector<torch::Tensor> grouped_values(torch::nn::Sequential& model) {
   return values;
 }
 
-/// The key of `param` in the state of `optimizer`: a string in LibTorch 1.x,
-/// the TensorImpl pointer in later versions.
-template <typename Optimizer>
-auto state_key(Optimizer& optimizer, const torch::Tensor& param) {
-  using Key = typename std::decay_t<decltype(optimizer.state())>::key_type;
-  if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(param.unsafeGetTensorImpl());
-  } else {
-    return static_cast<Key>(param.unsafeGetTensorImpl());
-  }
-}
-
 /// The reference: one process, the global batch, torch's clipping and AdamW.
 struct Reference {
   std::vector<torch::Tensor> params;
@@ -98,7 +86,7 @@ Reference train_alone(int steps) {
   for (const ZeroParamGroup& group : zero_groups(model)) {
     for (const torch::Tensor& p : group.params) {
       const auto& state = static_cast<const torch::optim::AdamWParamState&>(
-          *adamw->state().at(state_key(*adamw, p)));
+          *adamw->state().at(p.unsafeGetTensorImpl()));
       reference.state.step = state.step();
       reference.state.exp_avg.push_back(state.exp_avg());
       reference.state.exp_avg_sq.push_back(state.exp_avg_sq());

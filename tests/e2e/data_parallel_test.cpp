@@ -247,15 +247,13 @@ TEST_F(DataParallel, ShardedCheckpointResumesAtAnotherWorldSize) {
 }
 
 TEST_F(DataParallel, TorchrunLaunchesTheRanks) {
-  const std::string torchrun = "/usr/bin/torchrun";
-  if (!fs::exists(torchrun)) GTEST_SKIP() << "torchrun is not installed";
+  // The torchrun of the PyTorch wheel swinpp was built against.
+  const std::string torchrun = SWINPP_TORCHRUN;
+  if (torchrun.empty() || !fs::exists(torchrun)) GTEST_SKIP() << "torchrun is not installed";
   const auto expected = one_process();
   TrainingRun run(tmp.path, data, "torchrun", 2, 0);
-  // --redirects 1 --tee 1: Debian's torchrun (1.13 on Python 3.11) fails on
-  // the default "0" of both (Std.from_str finds no NONE member).
-  std::vector<std::string> args = {
-      torchrun, "--standalone", "--nproc_per_node", "2", "--redirects", "1", "--tee",
-      "1",      "--no_python",  SWINPP_BINARY};
+  std::vector<std::string> args = {torchrun, "--standalone", "--nproc_per_node",
+                                   "2",      "--no_python",  SWINPP_BINARY};
   const auto finetune = run.finetune();
   args.insert(args.end(), finetune.begin(), finetune.end());
   const int code = wait_exit(spawn(args, run.log(), {{"OMP_NUM_THREADS", "1"}}));

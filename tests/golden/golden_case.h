@@ -13,17 +13,18 @@ namespace swinpp::testing {
 
 /// One golden case: its configuration and reference tensors.
 struct GoldenCase {
-  std::string name;                                   ///< e.g. "cls_tiny64"
-  SwinV2Options options;                              ///< from CASE.json
-  SimMIMOptions simmim;                               ///< from CASE.json (SimMIM cases)
-  io::TensorMap io;                                   ///< CASE.io.safetensors
-  std::string path(const std::string& suffix) const;  ///< SWINPP_GOLDEN_DIR/CASE + suffix
+  std::string name;       ///< e.g. "cls_tiny64"
+  SwinV2Options options;  ///< from CASE.json
+  SimMIMOptions simmim;   ///< from CASE.json (SimMIM cases)
+  io::TensorMap io;       ///< CASE.io.safetensors
+  std::string path(
+      const std::string& suffix) const;  ///< $SWINPP_GOLDEN_DIR (else the build's) /CASE + suffix
 };
 
 /// Reads CASE.json and CASE.io.safetensors.
 GoldenCase load_golden_case(const std::string& name);
 
-/// max |ours - ref| / max |ref|.
+/// max |ours - ref| / max |ref|; max |ours - ref| when ref is all zeros.
 double relative_error(const torch::Tensor& ours, const torch::Tensor& ref);
 
 }  // namespace swinpp::testing

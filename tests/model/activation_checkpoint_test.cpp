@@ -1,5 +1,6 @@
 #include "swinpp/model/activation_checkpoint.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -9,7 +10,6 @@
 #include <vector>
 
 #include "model_test_support.h"
-#include "swinpp/compat.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/util/error.h"
 
@@ -28,7 +28,7 @@ struct ToyPass {
 
   torch::Tensor operator()(const torch::Tensor& x) {
     ++calls;
-    autocast_seen.push_back(compat::autocast_enabled(c10::DeviceType::CPU));
+    autocast_seen.push_back(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));
     return torch::dropout(torch::tanh(x * w) + b, 0.5, /*train=*/true);
   }
   void zero_grad() {
@@ -93,9 +93,10 @@ TEST(ActivationCheckpoint, RecomputesUnderTheAutocastOfTheForwardPass) {
   auto run = [&](bool checkpoint) {
     pass.zero_grad();
     torch::manual_seed(5);
-    compat::set_autocast(c10::DeviceType::CPU, true, torch::kBFloat16);
+    at::autocast::set_autocast_enabled(c10::DeviceType::CPU, true);
+    at::autocast::set_autocast_dtype(c10::DeviceType::CPU, torch::kBFloat16);
     auto y = checkpoint ? activation_checkpoint(rounded_pass, x) : rounded_pass(x);
-    compat::set_autocast(c10::DeviceType::CPU, false, torch::kBFloat16);
+    at::autocast::set_autocast_enabled(c10::DeviceType::CPU, false);
     at::autocast::clear_cache();
     y.sum().backward();
     return pass.w.grad().clone();
@@ -104,7 +105,7 @@ TEST(ActivationCheckpoint, RecomputesUnderTheAutocastOfTheForwardPass) {
   pass.autocast_seen.clear();
   const auto checkpointed = run(true);
   EXPECT_EQ(pass.autocast_seen, (std::vector<bool>{true, true}));
-  EXPECT_FALSE(compat::autocast_enabled(c10::DeviceType::CPU));
+  EXPECT_FALSE(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));
   expect_close(checkpointed, plain, "w under autocast");
   // Without autocast the gradient differs: the comparison above can fail.
   pass.zero_grad();

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "model_test_support.h"
-#include "swinpp/compat.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/model/window_attention.h"
 #include "swinpp/model/window_geometry.h"
@@ -128,7 +127,6 @@ void expect_near(const torch::Tensor& a, const torch::Tensor& b, const std::stri
 }
 
 TEST(FusedAttention, EqualsTheExplicitAttention) {
-  if (!compat::kHasSdpa) GTEST_SKIP() << "LibTorch " << TORCH_VERSION << " has no fused attention";
   torch::manual_seed(0);
   WindowAttention attn(WindowAttentionOptions(8, 2, 4));
   randomize(*attn);
@@ -147,11 +145,6 @@ TEST(FusedAttention, EqualsTheExplicitAttention) {
     for (const auto& [name, grad] : reference.grads)
       expect_near(fused.grads.at(name), grad, what + " " + name);
   }
-}
-
-TEST(FusedAttention, OlderLibTorchSaysItNeeds21) {
-  if (compat::kHasSdpa) GTEST_SKIP() << "this LibTorch has fused attention";
-  EXPECT_THROW(WindowAttention(WindowAttentionOptions(8, 2, 4).fused(true)), Error);
 }
 
 }  // namespace

@@ -69,6 +69,37 @@ TEST(Optimizer, AdamWFirstStepMatchesTheUpdateRule) {
   }
 }
 
+TEST(Optimizer, FusedAdamWFollowsLibTorchsAdamW) {
+  const NamedParameters named = two_layer_parameters();
+  const NamedParameters reference = clone_parameters(named);
+  OptimizerOptions options;
+  options.betas = {0.8, 0.99};
+  options.eps = 1e-6;
+  Optimizer optimizer(build_param_groups(named, kLayerDecay), options);
+  const auto groups = build_param_groups(reference, kLayerDecay);
+  std::vector<torch::optim::OptimizerParamGroup> torch_groups;
+  for (const ParamGroup& group : groups) {
+    torch_groups.emplace_back(group.params, std::make_unique<torch::optim::AdamWOptions>(
+                                                torch::optim::AdamWOptions(0.05 * group.lr_scale)
+                                                    .betas({0.8, 0.99})
+                                                    .eps(1e-6)
+                                                    .weight_decay(group.weight_decay)));
+  }
+  torch::optim::AdamW torch_adamw(std::move(torch_groups));
+  optimizer.set_lr(0.05);
+  for (int step = 0; step < 5; ++step) {
+    set_grads(named, step);
+    set_grads(reference, step);
+    optimizer.step();
+    torch_adamw.step();
+  }
+  for (size_t i = 0; i < named.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(named[i].second, reference[i].second, 1e-6, 1e-7))
+        << named[i].first << ": " << (named[i].second - reference[i].second).abs().max();
+  }
+  EXPECT_EQ(optimizer.adamw()->step_count(0), 5);
+}
+
 TEST(Optimizer, NesterovSgdFirstStepMatchesTheUpdateRule) {
   const NamedParameters named = two_layer_parameters();
   const NamedParameters before = clone_parameters(named);

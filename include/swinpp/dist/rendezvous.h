@@ -67,6 +67,10 @@ void validate_dist_env(const DistEnv& env);
 /// compiled in, or "single" with world_size > 1.
 std::string resolve_backend(const DistEnv& env, const std::string& requested);
 
+/// The version of the NCCL library LibTorch runs ("2.28.9"), or "none" when
+/// this build has no NCCL backend.
+std::string nccl_version();
+
 /// Connects this rank to the others: a TCP store at master_addr:master_port
 /// (hosted by rank 0 unless agent_store), then the backend's process group.
 /// `requested` is auto|gloo|nccl|single (see resolve_backend); `timeout`

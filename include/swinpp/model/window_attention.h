@@ -8,8 +8,6 @@
 
 #include <cstdint>
 
-#include "swinpp/compat.h"
-
 namespace swinpp {
 
 /// Options of one SwinV2 window attention (Liu et al. 2022, §3.2-3.3).
@@ -31,9 +29,9 @@ struct WindowAttentionOptions {
   /// Fused attention: scaled_dot_product_attention on L2-normalised q (times
   /// the clamped logit scale) and k with scale 1 and the position bias plus
   /// shift mask as additive float mask, so that the memory-efficient kernels
-  /// take it. The default where LibTorch has it (2.1+); false computes the
-  /// attention matrix explicitly (the reference, and the only path on 1.13).
-  TORCH_ARG(bool, fused) = compat::kHasSdpa;
+  /// take it (on CUDA the memory-efficient backend is pinned). The default;
+  /// false computes the attention matrix explicitly (the reference).
+  TORCH_ARG(bool, fused) = true;
 };
 
 /// Scaled cosine attention with a log-spaced continuous position bias.

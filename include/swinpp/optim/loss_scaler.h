@@ -60,7 +60,9 @@ struct DynamicLossScalerOptions {
 
 /// fp16: the scale is multiplied by backoff_factor after a step with
 /// non-finite gradients, and by growth_factor after growth_interval
-/// consecutive finite steps; each non-finite step restarts the count.
+/// consecutive finite steps; each non-finite step restarts the count. The
+/// update is LibTorch's _amp_update_scale_ (torch.amp.GradScaler's), on a
+/// float32 scale kept on the CPU, where the skip decision is made.
 class DynamicLossScaler : public LossScaler {
  public:
   /// Throws swinpp::Error unless init_scale > 0, growth_factor > 1,
@@ -70,16 +72,16 @@ class DynamicLossScaler : public LossScaler {
   torch::Tensor scale(const torch::Tensor& loss) override;
   bool unscale_and_check(const std::vector<torch::Tensor>& params) override;
   void update(bool found_inf) override;
-  double current_scale() const override { return scale_; }
+  double current_scale() const override;
   /// Finite steps since the last change of the scale.
-  int64_t growth_tracker() const { return growth_tracker_; }
+  int64_t growth_tracker() const;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
 
  private:
   DynamicLossScalerOptions options_;
-  double scale_;
-  int64_t growth_tracker_ = 0;
+  torch::Tensor scale_;           // [1] float32, CPU
+  torch::Tensor growth_tracker_;  // [1] int32, CPU
 };
 
 /// A DynamicLossScaler for fp16 training, a NoOpLossScaler otherwise.

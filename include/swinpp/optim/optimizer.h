@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "swinpp/optim/fused_adamw.h"
 #include "swinpp/optim/param_groups.h"
 
 namespace torch::optim {
@@ -39,8 +40,9 @@ struct OptimizerOptions {
   bool nesterov = true;
 };
 
-/// A LibTorch AdamW or SGD over ParamGroups that keeps each group's lr_scale,
-/// so that one base learning rate drives every group (layer-wise LR decay).
+/// AdamW (FusedAdamW, LibTorch's fused kernel) or LibTorch's SGD over
+/// ParamGroups that keeps each group's lr_scale, so that one base learning
+/// rate drives every group (layer-wise LR decay).
 class Optimizer {
  public:
   /// Throws swinpp::Error when `groups` is empty or holds an empty group.
@@ -68,8 +70,8 @@ class Optimizer {
   std::vector<torch::Tensor> parameters() const;
   const OptimizerOptions& options() const { return options_; }
 
-  /// The wrapped LibTorch optimizer.
-  torch::optim::Optimizer& torch_optimizer() { return *optimizer_; }
+  /// The AdamW state, or nullptr when this is SGD.
+  FusedAdamW* adamw() { return adamw_.get(); }
 
   /// Writes the optimizer state (moments, step counts, group options).
   void save(torch::serialize::OutputArchive& archive) const;
@@ -80,7 +82,8 @@ class Optimizer {
  private:
   std::vector<ParamGroup> groups_;
   OptimizerOptions options_;
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<FusedAdamW> adamw_;             // kAdamW
+  std::unique_ptr<torch::optim::Optimizer> sgd_;  // kSgd
 };
 
 }  // namespace swinpp::optim

@@ -2,8 +2,6 @@
 
 #include <ATen/autocast_mode.h>
 
-#include "swinpp/compat.h"
-
 namespace swinpp::train {
 
 /// Mixed precision for a scope: autocast on `device` to `dtype` while alive,
@@ -14,13 +12,15 @@ class AutocastGuard {
   AutocastGuard(bool enabled, c10::DeviceType device, c10::ScalarType dtype)
       : active_(enabled), device_(device) {
     if (!active_) return;
-    was_enabled_ = compat::autocast_enabled(device);
-    was_dtype_ = compat::autocast_dtype(device);
-    compat::set_autocast(device, true, dtype);
+    was_enabled_ = at::autocast::is_autocast_enabled(device);
+    was_dtype_ = at::autocast::get_autocast_dtype(device);
+    at::autocast::set_autocast_enabled(device, true);
+    at::autocast::set_autocast_dtype(device, dtype);
   }
   ~AutocastGuard() {
     if (!active_) return;
-    compat::set_autocast(device_, was_enabled_, was_dtype_);
+    at::autocast::set_autocast_enabled(device_, was_enabled_);
+    at::autocast::set_autocast_dtype(device_, was_dtype_);
     if (!was_enabled_) at::autocast::clear_cache();
   }
   AutocastGuard(const AutocastGuard&) = delete;
