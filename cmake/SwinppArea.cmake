@@ -19,6 +19,13 @@ function(swinpp_area name)
   # Debian's fmt ahead of the wheel's (see SwinppDependencies.cmake), in this build only.
   target_include_directories(${target} BEFORE PUBLIC $<BUILD_INTERFACE:${SWINPP_FMT_FIRST}>)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(name STREQUAL "util")
+    # The wheel's libtorch.so exports its own copies of std::filesystem
+    # functions, which crash when called from outside it; naming libstdc++
+    # ahead of LibTorch makes every program that links swinpp use the C++
+    # runtime's own.
+    target_link_options(${target} INTERFACE "LINKER:--push-state,--no-as-needed,-lstdc++,--pop-state")
+  endif()
   swinpp_use_pch(${target})
   if(NOT ARG_INTERNAL)
     set_property(GLOBAL APPEND PROPERTY SWINPP_AREAS ${target})

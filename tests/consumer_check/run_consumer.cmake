@@ -9,6 +9,6 @@ macro(run)
 endmacro()
 run(${CMAKE_COMMAND} --install ${SWINPP_BUILD_DIR} --prefix ${prefix})
 run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE} -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release
-    "-DCMAKE_PREFIX_PATH=${prefix};${TORCH_DIR}")
+    -DCMAKE_PREFIX_PATH=${prefix} -DTorch_DIR=${TORCH_DIR})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)

@@ -133,7 +133,9 @@ TEST(ZeroAdamW, OneProcessMatchesTorchAdamW) {
   }
   const ZeroState state = zero.gather_state();
   EXPECT_EQ(state.step, kSteps);
-  EXPECT_EQ(compare(state.exp_avg, reference.state.exp_avg, 1e-6, 1e-10), "");
+  // LibTorch's fused kernel and its per-operation AdamW round the first moment
+  // differently (lerp against mul + add): near-zero entries differ by ~1e-10.
+  EXPECT_EQ(compare(state.exp_avg, reference.state.exp_avg, 1e-6, 1e-9), "");
   EXPECT_EQ(compare(state.exp_avg_sq, reference.state.exp_avg_sq, 1e-6, 1e-14), "");
 }
 
@@ -216,7 +218,7 @@ TEST(ZeroAdamW, ShardsSavedAtOneWorldSizeResumeAtAnother) {
   const ZeroState consolidated = ZeroAdamW::consolidate(shards);
   const Reference after_first = train_alone(kFirstSteps);
   EXPECT_EQ(consolidated.step, kFirstSteps);
-  EXPECT_EQ(compare(consolidated.exp_avg, after_first.state.exp_avg, 1e-5, 1e-10), "");
+  EXPECT_EQ(compare(consolidated.exp_avg, after_first.state.exp_avg, 1e-5, 1e-9), "");
   EXPECT_EQ(compare(consolidated.exp_avg_sq, after_first.state.exp_avg_sq, 1e-5, 1e-14), "");
 
   const auto resumed = testing::run_ranks(3, [&](int rank, int world, int port) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -157,30 +158,56 @@ StepResult training_step(SwinTransformerV2& model, const torch::Tensor& images, 
   return r;
 }
 
+/// Sets every window attention of `model` to the fused or the explicit path.
+void set_fused_attention(SwinTransformerV2& model, bool fused) {
+  for (const auto& module : model->modules()) {
+    if (auto* attention = module->as<WindowAttentionImpl>()) attention->options.fused(fused);
+  }
+}
+
 TEST(ActivationCheckpoint, SwinV2TrainingStepMatchesThePlainStep) {
-  torch::manual_seed(0);
-  auto options = tiny_with_drop_path();
-  options.checkpoint_stages = {true, true, true, true};
-  SwinTransformerV2 model(options);
-  randomize(*model);
-  model->train();
-  const auto images = torch::randn({2, 3, 64, 64});
+  // With the explicit attention the replay gives each of the plain step's
+  // gradients to float32 rounding (1e-6 of its largest entry). LibTorch's fused
+  // CPU attention rounds its backward differently when the step is recomputed
+  // (its buffers lie elsewhere): small, heavily cancelling sums such as the
+  // logit scales' gradients then differ by up to ~2e-4 of their own size, so
+  // the fused path is held to 2e-5 of the largest gradient entry of the model.
+  for (const auto& [fused, tolerance] : {std::pair{false, 1e-6}, std::pair{true, 2e-5}}) {
+    torch::manual_seed(0);
+    auto options = tiny_with_drop_path();
+    options.checkpoint_stages = {true, true, true, true};
+    SwinTransformerV2 model(options);
+    randomize(*model);
+    set_fused_attention(model, fused);
+    model->train();
+    const auto images = torch::randn({2, 3, 64, 64});
 
-  torch::manual_seed(11);
-  EXPECT_EQ(count_nodes(model->forward(images), "CheckpointFunction"), 8);
-  const auto checkpointed = training_step(model, images, 11);
-  set_checkpoint(model, false);
-  torch::manual_seed(11);
-  EXPECT_EQ(count_nodes(model->forward(images), "CheckpointFunction"), 0);
-  const auto plain = training_step(model, images, 11);
-  // Drop path is active: another seed gives another loss.
-  const auto other_seed = training_step(model, images, 12);
-  EXPECT_GT((other_seed.loss - plain.loss).abs().item<double>(), 1e-4);
+    torch::manual_seed(11);
+    EXPECT_EQ(count_nodes(model->forward(images), "CheckpointFunction"), 8);
+    const auto checkpointed = training_step(model, images, 11);
+    set_checkpoint(model, false);
+    torch::manual_seed(11);
+    EXPECT_EQ(count_nodes(model->forward(images), "CheckpointFunction"), 0);
+    const auto plain = training_step(model, images, 11);
+    // Drop path is active: another seed gives another loss.
+    const auto other_seed = training_step(model, images, 12);
+    EXPECT_GT((other_seed.loss - plain.loss).abs().item<double>(), 1e-4);
 
-  expect_close(checkpointed.loss, plain.loss, "loss");
-  for (const auto& [name, grad] : plain.grads) {
-    ASSERT_TRUE(grad.defined()) << name;
-    expect_close(checkpointed.grads.at(name), grad, name);
+    const std::string path = fused ? "fused attention: " : "explicit attention: ";
+    expect_close(checkpointed.loss, plain.loss, path + "loss", 1e-6);
+    double largest = 0;
+    for (const auto& [name, grad] : plain.grads)
+      largest = std::max(largest, grad.abs().max().item<double>());
+    for (const auto& [name, grad] : plain.grads) {
+      ASSERT_TRUE(grad.defined()) << name;
+      if (fused) {
+        EXPECT_LE((checkpointed.grads.at(name) - grad).abs().max().item<double>(),
+                  tolerance * largest)
+            << path + name;
+      } else {
+        expect_close(checkpointed.grads.at(name), grad, path + name, tolerance);
+      }
+    }
   }
 }
 

@@ -15,13 +15,14 @@ inline void randomize(torch::nn::Module& m) {
   for (auto& p : m.parameters()) p.normal_(0.0, 0.2);
 }
 
-/// Expects |a - b| <= 1e-6 * max|b| elementwise.
-inline void expect_close(const torch::Tensor& a, const torch::Tensor& b, const std::string& what) {
+/// Expects |a - b| <= tolerance * max|b| elementwise.
+inline void expect_close(const torch::Tensor& a, const torch::Tensor& b, const std::string& what,
+                         double tolerance = 1e-6) {
   ASSERT_TRUE(a.defined()) << what;
   ASSERT_TRUE(b.defined()) << what;
   ASSERT_EQ(a.sizes(), b.sizes()) << what;
   const double scale = b.abs().max().item<double>();
-  EXPECT_LE((a - b).abs().max().item<double>(), 1e-6 * scale) << what;
+  EXPECT_LE((a - b).abs().max().item<double>(), tolerance * scale) << what;
 }
 
 }  // namespace swinpp::testing
