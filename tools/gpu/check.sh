@@ -151,6 +151,7 @@ for task in finetune pretrain; do
   kill -KILL "$pid" 2> /dev/null
   wait "$pid" 2> /dev/null
   killed_at=$(find "$run_out" -name COMPLETE -path "*ckpt_step_*" 2> /dev/null | sed 's/.*ckpt_step_\([0-9]*\).*/\1/' | sort -n | tail -n1)
+  killed_at=$((10#${killed_at:-0}))
   if budget 150 "${cmd[@]}" > "$out/resume.log" 2>&1; then
     result=$(grep -E "resumed from|done|top-1|loss" "$out/resume.log" | tail -n 2 | tr '\n' ' ')
     say "- $task on $device: killed after step ${killed_at:-?}, resumed and finished in $(($(date +%s) - task_start)) s: $result"
