@@ -45,8 +45,9 @@ printf '%s\n' "${theirs[@]}"
 "$python" - "$ours" "${theirs[@]}" << 'PY'
 import json, sys
 a = json.loads(sys.argv[1])
-def mib(r):
-    return f", peak {r['peak_memory_bytes'] / 2**20:.0f} MiB" if r.get("peak_memory_bytes") else ""
+def mib(r):  # the CUDA allocator's peak; a CPU process's max RSS says nothing per model
+    cuda = r.get("peak_memory_kind") == "cuda_allocated"
+    return f", peak {r['peak_memory_bytes'] / 2**20:.0f} MiB" if cuda else ""
 print(f"swinpp {a['images_per_s']:.2f} img/s{mib(a)} ({a['what']}, SwinV2 {a.get('img_size')}px "
       f"window {a.get('window')}, batch {a['batch']}, {a['device']}, amp {a['amp']}, "
       f"{a['threads']} threads)")

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace swinpp::optim {
 namespace {
@@ -28,7 +30,11 @@ double total_norm(const std::vector<torch::Tensor>& grads) {
   }
   torch::NoGradGuard no_grad;
   const torch::Device device = grads.front().device();
-  std::vector<torch::Tensor> norms = at::_foreach_norm(grads, 2, torch::kFloat);  // [] each
+  const bool reduced = std::any_of(grads.begin(), grads.end(), [](const torch::Tensor& g) {
+    return g.scalar_type() == torch::kHalf || g.scalar_type() == torch::kBFloat16;
+  });
+  std::vector<torch::Tensor> norms = at::_foreach_norm(
+      grads, 2, reduced ? std::optional<c10::ScalarType>(torch::kFloat) : std::nullopt);  // [] each
   for (torch::Tensor& norm : norms) norm = norm.to(device);
   return torch::stack(norms).norm().item<double>();  // [num_grads] -> []
 }
