@@ -1,7 +1,9 @@
 #include "golden_case.h"
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -43,6 +45,36 @@ double relative_error(const torch::Tensor& ours, const torch::Tensor& ref) {
   const double diff = (o - r).abs().max().item<double>();
   // An all-zero reference (an unused parameter's gradient) is compared absolutely.
   return scale > 0 ? diff / scale : diff;
+}
+
+io::TensorMap load_golden_gradients(const GoldenCase& c) {
+  return io::load_safetensors(c.path(".grad.safetensors"));
+}
+
+double expect_gradients_match(const io::TensorMap& reference, const io::TensorMap& ours,
+                              const std::string& prefix) {
+  double worst = 0;
+  size_t compared = 0;
+  for (const auto& [key, ref] : reference) {
+    if (key.rfind("grad.", 0) != 0) continue;
+    const auto name = key.substr(5);
+    const auto it = ours.find(prefix + name);
+    if (it == ours.end()) {
+      ADD_FAILURE() << "no gradient for " << name;
+      continue;
+    }
+    EXPECT_EQ(it->second.sizes(), ref.sizes()) << name;
+    const double tol = reference.at("tol." + name).item<double>();
+    const double err = relative_error(it->second, ref);
+    EXPECT_LE(err, kFp32ToleranceFactor * tol) << name << " (tol." << name << " = " << tol << ")";
+    worst = std::max(worst, err / tol);
+    ++compared;
+  }
+  size_t ours_grads = 0;
+  for (const auto& [key, value] : ours) ours_grads += key.rfind(prefix, 0) == 0;
+  EXPECT_EQ(compared, ours_grads) << "gradients the reference does not have";
+  EXPECT_GT(compared, 100u);
+  return worst;
 }
 
 }  // namespace swinpp::testing
