@@ -89,6 +89,7 @@ int run(int argc, char** argv) {
   add_eval_command(app);
   add_info_command(app);
   add_forward_command(app);
+  add_transform_command(app);
   add_predict_command(app);
   add_convert_command(app);
   add_bench_command(app);

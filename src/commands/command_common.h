@@ -54,6 +54,7 @@ void log_load_report(const std::string& path, const io::LoadReport& report);
 
 void add_info_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
+void add_transform_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

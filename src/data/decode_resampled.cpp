@@ -40,8 +40,8 @@ void resample_jpeg_planes(const JpegPlanes& planes, const ResampleSpec& spec,
 }  // namespace
 
 void decode_resample_pixels(const uint8_t* data, size_t size, const ImageInfo& info,
-                            const ResampleSpec& spec, const std::string& name,
-                            ResampledPixels& out) {
+                            const ResampleSpec& spec, const std::string& name, ResampledPixels& out,
+                            DecodeFidelity fidelity) {
   window_size(spec, &out.width, &out.height);
   if (out.width <= 0 || out.height <= 0 || !(spec.box.x1 > spec.box.x0) ||
       !(spec.box.y1 > spec.box.y0)) {
@@ -54,7 +54,9 @@ void decode_resample_pixels(const uint8_t* data, size_t size, const ImageInfo& i
       std::ceil(static_cast<double>(spec.out_height) * info.height / (spec.box.y1 - spec.box.y0)));
   thread_local Image decoded;
   double scale = 1.0;
-  if (info.format == ImageFormat::kJpeg) {
+  if (info.format == ImageFormat::kJpeg && fidelity == DecodeFidelity::kPil) {
+    decode_jpeg_into(data, size, info.width, info.height, name, JpegScales::kFast, decoded);
+  } else if (info.format == ImageFormat::kJpeg) {
     // At full size, the planes skip the decoder's colour conversion; at a
     // reduced DCT scale the decoder keeps chroma sharper (its chroma IDCT is
     // scaled less than the luma's), so it decodes to RGB.
@@ -79,9 +81,9 @@ void decode_resample_pixels(const uint8_t* data, size_t size, const ImageInfo& i
 }
 
 Image decode_resampled(const uint8_t* data, size_t size, const ImageInfo& info,
-                       const ResampleSpec& spec, const std::string& name) {
+                       const ResampleSpec& spec, const std::string& name, DecodeFidelity fidelity) {
   thread_local ResampledPixels pixels;
-  decode_resample_pixels(data, size, info, spec, name, pixels);
+  decode_resample_pixels(data, size, info, spec, name, pixels, fidelity);
   return to_rgb_image(pixels);
 }
 

@@ -41,7 +41,7 @@ void EvalTransform::apply(const uint8_t* data, size_t size, const std::string& n
   const ResampleSpec spec =
       resize_and_crop(info.width, info.height, geometry, options_.interpolation);
   thread_local ResampledPixels pixels;
-  decode_resample_pixels(data, size, info, spec, name, pixels);
+  decode_resample_pixels(data, size, info, spec, name, pixels, DecodeFidelity::kPil);
   to_normalized_chw(pixels, options_.normalization, false, out);
 }
 

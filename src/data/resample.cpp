@@ -155,20 +155,25 @@ void resample_plane(const PixelPlane& plane, const ResampleSpec& spec, uint8_t* 
                                          window_height, spec.interpolation);
   const int channels = plane.channels;
   const int columns = horizontal.highest - horizontal.lowest;
+  const int rows = vertical.highest - vertical.lowest;
 
   thread_local Scratch first_scratch;
   thread_local Scratch second_scratch;
-  const size_t column_bytes = static_cast<size_t>(window_height) * channels;
-  // Vertical pass over the needed columns only: [window_height, columns, C].
-  uint8_t* rows_done = first_scratch.get(column_bytes * columns);
-  filter_rows(plane.data + static_cast<size_t>(horizontal.lowest) * channels, plane.stride,
-              static_cast<size_t>(columns) * channels, 0, vertical, rows_done);
-  // Horizontal pass as a row pass on the transpose: [columns, window_height, C].
-  uint8_t* transposed = second_scratch.get(column_bytes * columns);
-  transpose_pixels(rows_done, window_height, columns, channels, transposed);
-  uint8_t* columns_done = first_scratch.get(column_bytes * window_width);
+  // Horizontal pass first, as PIL resamples (the order decides how an
+  // overshoot clipped between the passes rounds): the source block the taps
+  // read, [rows, columns, C], transposed to [columns, rows, C] and filtered as rows.
+  const size_t column_bytes = static_cast<size_t>(rows) * channels;
+  uint8_t* transposed = first_scratch.get(column_bytes * columns);
+  transpose_pixels(plane.data + static_cast<size_t>(vertical.lowest) * plane.stride +
+                       static_cast<size_t>(horizontal.lowest) * channels,
+                   rows, columns, channels, transposed, plane.stride);
+  uint8_t* columns_done = second_scratch.get(column_bytes * window_width);  // [W, rows, C]
   filter_rows(transposed, column_bytes, column_bytes, horizontal.lowest, horizontal, columns_done);
-  transpose_pixels(columns_done, window_width, window_height, channels, out);
+  // Vertical pass over the window's columns: [rows, W, C] -> [H, W, C].
+  const size_t row_bytes = static_cast<size_t>(window_width) * channels;
+  uint8_t* rows_in = first_scratch.get(row_bytes * rows);
+  transpose_pixels(columns_done, window_width, rows, channels, rows_in);
+  filter_rows(rows_in, row_bytes, row_bytes, vertical.lowest, vertical, out);
 }
 
 Image resample(const Image& source, const ResampleSpec& spec) {

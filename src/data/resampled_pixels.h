@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "swinpp/data/decode_resampled.h"
 #include "swinpp/data/image.h"
 #include "swinpp/data/image_decoder.h"
 #include "swinpp/data/image_tensor.h"
@@ -28,8 +29,8 @@ struct ResampledPixels {
 
 /// decode_resampled up to the colour conversion, reusing `out`'s memory.
 void decode_resample_pixels(const uint8_t* data, size_t size, const ImageInfo& info,
-                            const ResampleSpec& spec, const std::string& name,
-                            ResampledPixels& out);
+                            const ResampleSpec& spec, const std::string& name, ResampledPixels& out,
+                            DecodeFidelity fidelity = DecodeFidelity::kFast);
 
 /// The RGB image (libjpeg's JFIF conversion for YCbCr).
 Image to_rgb_image(const ResampledPixels& pixels);

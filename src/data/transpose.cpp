@@ -13,10 +13,10 @@ namespace {
 
 /// dst = transpose of src for the tile [r0, r1) x [c0, c1), pixel by pixel.
 template <int C>
-void transpose_tile(const uint8_t* src, int rows, int cols, int r0, int r1, int c0, int c1,
+void transpose_tile(const uint8_t* src, size_t src_stride, int rows, int r0, int r1, int c0, int c1,
                     uint8_t* dst) {
   for (int r = r0; r < r1; ++r) {
-    const uint8_t* s = src + (static_cast<size_t>(r) * cols + c0) * C;
+    const uint8_t* s = src + static_cast<size_t>(r) * src_stride + static_cast<size_t>(c0) * C;
     uint8_t* d = dst + (static_cast<size_t>(c0) * rows + r) * C;
     for (int c = c0; c < c1; ++c, s += C, d += static_cast<size_t>(rows) * C) {
       for (int k = 0; k < C; ++k) d[k] = s[k];
@@ -26,11 +26,11 @@ void transpose_tile(const uint8_t* src, int rows, int cols, int r0, int r1, int 
 
 /// Tiles of 32 x 32 pixels keep both sides in cache.
 template <int C>
-void transpose_tiled(const uint8_t* src, int rows, int cols, uint8_t* dst) {
+void transpose_tiled(const uint8_t* src, size_t src_stride, int rows, int cols, uint8_t* dst) {
   constexpr int kTile = 32;
   for (int r0 = 0; r0 < rows; r0 += kTile) {
     for (int c0 = 0; c0 < cols; c0 += kTile) {
-      transpose_tile<C>(src, rows, cols, r0, std::min(rows, r0 + kTile), c0,
+      transpose_tile<C>(src, src_stride, rows, r0, std::min(rows, r0 + kTile), c0,
                         std::min(cols, c0 + kTile), dst);
     }
   }
@@ -39,11 +39,12 @@ void transpose_tiled(const uint8_t* src, int rows, int cols, uint8_t* dst) {
 #if defined(__x86_64__)
 
 /// One 16x16 byte block at (r0, c0) by four rounds of interleaving.
-void transpose_block16(const uint8_t* src, int rows, int cols, int r0, int c0, uint8_t* dst) {
+void transpose_block16(const uint8_t* src, size_t src_stride, int rows, int r0, int c0,
+                       uint8_t* dst) {
   __m128i a[16];
   for (int i = 0; i < 16; ++i) {
     a[i] = _mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(src + static_cast<size_t>(r0 + i) * cols + c0));
+        reinterpret_cast<const __m128i*>(src + static_cast<size_t>(r0 + i) * src_stride + c0));
   }
   __m128i b[16];
   for (int i = 0; i < 8; ++i) {
@@ -76,31 +77,34 @@ void transpose_block16(const uint8_t* src, int rows, int cols, int r0, int c0, u
   }
 }
 
-void transpose_bytes(const uint8_t* src, int rows, int cols, uint8_t* dst) {
+void transpose_bytes(const uint8_t* src, size_t src_stride, int rows, int cols, uint8_t* dst) {
   const int full_rows = rows / 16 * 16;
   const int full_cols = cols / 16 * 16;
   for (int r0 = 0; r0 < full_rows; r0 += 16) {
-    for (int c0 = 0; c0 < full_cols; c0 += 16) transpose_block16(src, rows, cols, r0, c0, dst);
+    for (int c0 = 0; c0 < full_cols; c0 += 16)
+      transpose_block16(src, src_stride, rows, r0, c0, dst);
   }
-  transpose_tile<1>(src, rows, cols, 0, full_rows, full_cols, cols, dst);
-  transpose_tile<1>(src, rows, cols, full_rows, rows, 0, cols, dst);
+  transpose_tile<1>(src, src_stride, rows, 0, full_rows, full_cols, cols, dst);
+  transpose_tile<1>(src, src_stride, rows, full_rows, rows, 0, cols, dst);
 }
 
 #else
 
-void transpose_bytes(const uint8_t* src, int rows, int cols, uint8_t* dst) {
-  transpose_tiled<1>(src, rows, cols, dst);
+void transpose_bytes(const uint8_t* src, size_t src_stride, int rows, int cols, uint8_t* dst) {
+  transpose_tiled<1>(src, src_stride, rows, cols, dst);
 }
 
 #endif
 
 }  // namespace
 
-void transpose_pixels(const uint8_t* src, int rows, int cols, int channels, uint8_t* dst) {
+void transpose_pixels(const uint8_t* src, int rows, int cols, int channels, uint8_t* dst,
+                      size_t src_stride) {
+  if (src_stride == 0) src_stride = static_cast<size_t>(cols) * channels;
   if (channels == 1) {
-    transpose_bytes(src, rows, cols, dst);
+    transpose_bytes(src, src_stride, rows, cols, dst);
   } else {
-    transpose_tiled<3>(src, rows, cols, dst);
+    transpose_tiled<3>(src, src_stride, rows, cols, dst);
   }
 }
 

@@ -48,16 +48,9 @@ std::unique_ptr<data::Loader> ClassificationTask::make_train_loader(int rank, in
   if (dataset->num_classes() > config_.model.num_classes)
     throw Error("'" + folder + "' has " + std::to_string(dataset->num_classes()) +
                 " classes but MODEL.NUM_CLASSES is " + std::to_string(config_.model.num_classes));
-  data::TrainTransformOptions t;
-  t.img_size = static_cast<int>(config_.data.img_size);
-  t.interpolation = data::parse_interpolation(config_.data.interpolation);
-  t.color_jitter = config_.aug.color_jitter;
-  t.auto_augment = config_.aug.auto_augment;
-  t.erasing.probability = config_.aug.reprob;
-  t.erasing.mode = data::parse_erasing_mode(config_.aug.remode);
-  t.erasing.max_count = static_cast<int>(config_.aug.recount);
-  return std::make_unique<data::Loader>(dataset, std::make_shared<data::TrainTransform>(t),
-                                        loader_options(config_, rank, world_size, true));
+  return std::make_unique<data::Loader>(
+      dataset, std::make_shared<data::TrainTransform>(train_transform_options(config_)),
+      loader_options(config_, rank, world_size, true));
 }
 
 torch::Tensor ClassificationTask::loss(data::Batch& batch, data::Generator& gen) {

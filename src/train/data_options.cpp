@@ -1,5 +1,6 @@
 #include "swinpp/train/data_options.h"
 
+#include "swinpp/data/random_erasing.h"
 #include "swinpp/data/resample.h"
 
 namespace swinpp::train {
@@ -23,6 +24,18 @@ data::EvalTransformOptions eval_transform_options(const config::Config& c) {
   t.img_size = static_cast<int>(c.data.img_size);
   t.center_crop = c.test.crop;
   t.interpolation = data::parse_interpolation(c.data.interpolation);
+  return t;
+}
+
+data::TrainTransformOptions train_transform_options(const config::Config& c) {
+  data::TrainTransformOptions t;
+  t.img_size = static_cast<int>(c.data.img_size);
+  t.interpolation = data::parse_interpolation(c.data.interpolation);
+  t.color_jitter = c.aug.color_jitter;
+  t.auto_augment = c.aug.auto_augment;
+  t.erasing.probability = c.aug.reprob;
+  t.erasing.mode = data::parse_erasing_mode(c.aug.remode);
+  t.erasing.max_count = static_cast<int>(c.aug.recount);
   return t;
 }
 

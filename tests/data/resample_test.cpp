@@ -44,8 +44,8 @@ std::vector<double> reference_weights(double in0, double in1, int lo, int hi, in
   return w;
 }
 
-/// The expected output in double precision: the vertical pass, rounded and
-/// clamped to 8 bits as the documented contract says, then the horizontal one.
+/// The expected output in double precision: the horizontal pass, rounded and
+/// clamped to 8 bits as PIL does between its passes, then the vertical one.
 Image reference_resample(const Image& src, const ResampleSpec& spec) {
   const int x_lo = static_cast<int>(std::floor(spec.box.x0));
   const int x_hi = static_cast<int>(std::ceil(spec.box.x1));
@@ -54,26 +54,26 @@ Image reference_resample(const Image& src, const ResampleSpec& spec) {
   const auto to_byte = [](double v) {
     return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
   };
-  Image rows(x_hi - x_lo, spec.out_height);
-  for (int y = 0; y < spec.out_height; ++y) {
-    const std::vector<double> wy = reference_weights(spec.box.y0, spec.box.y1, y_lo, y_hi,
-                                                     spec.out_height, y, spec.interpolation);
-    for (int x = x_lo; x < x_hi; ++x) {
+  Image columns(spec.out_width, y_hi - y_lo);
+  for (int x = 0; x < spec.out_width; ++x) {
+    const std::vector<double> wx = reference_weights(spec.box.x0, spec.box.x1, x_lo, x_hi,
+                                                     spec.out_width, x, spec.interpolation);
+    for (int y = y_lo; y < y_hi; ++y) {
       for (int c = 0; c < 3; ++c) {
         double value = 0.0;
-        for (int j = y_lo; j < y_hi; ++j) value += wy[j - y_lo] * src.at(x, j)[c];
-        rows.at(x - x_lo, y)[c] = to_byte(value);
+        for (int i = x_lo; i < x_hi; ++i) value += wx[i - x_lo] * src.at(i, y)[c];
+        columns.at(x, y - y_lo)[c] = to_byte(value);
       }
     }
   }
   Image out(spec.out_width, spec.out_height);
-  for (int x = 0; x < spec.out_width; ++x) {
-    const std::vector<double> wx = reference_weights(spec.box.x0, spec.box.x1, x_lo, x_hi,
-                                                     spec.out_width, x, spec.interpolation);
-    for (int y = 0; y < spec.out_height; ++y) {
+  for (int y = 0; y < spec.out_height; ++y) {
+    const std::vector<double> wy = reference_weights(spec.box.y0, spec.box.y1, y_lo, y_hi,
+                                                     spec.out_height, y, spec.interpolation);
+    for (int x = 0; x < spec.out_width; ++x) {
       for (int c = 0; c < 3; ++c) {
         double value = 0.0;
-        for (int i = x_lo; i < x_hi; ++i) value += wx[i - x_lo] * rows.at(i - x_lo, y)[c];
+        for (int j = y_lo; j < y_hi; ++j) value += wy[j - y_lo] * columns.at(x, j - y_lo)[c];
         out.at(x, y)[c] = to_byte(value);
       }
     }

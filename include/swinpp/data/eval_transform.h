@@ -20,8 +20,9 @@ struct EvalTransformOptions {
 
 /// Swin's evaluation transform: resize the shorter side to int(256/224 * S)
 /// and take the centre S x S (or resize straight to S x S without
-/// center_crop), then normalise. Only the kept window is resampled, from a
-/// JPEG decoded at the smallest fast DCT scale at least the resized size.
+/// center_crop), then normalise. Only the kept window is resampled. JPEGs are
+/// decoded at full size as PIL decodes them (DecodeFidelity::kPil), so the
+/// result is torchvision's with PIL to within one level of 255.
 /// Deterministic: the generator is not drawn from.
 class EvalTransform : public ImageTransform {
  public:

@@ -3,6 +3,7 @@
 #include "swinpp/config/config.h"
 #include "swinpp/data/eval_transform.h"
 #include "swinpp/data/loader.h"
+#include "swinpp/data/train_transform.h"
 
 namespace swinpp::train {
 
@@ -15,5 +16,9 @@ data::LoaderOptions loader_options(const config::Config& config, int rank, int w
 /// The evaluation transform of a configuration (DATA.IMG_SIZE, TEST.CROP,
 /// DATA.INTERPOLATION).
 data::EvalTransformOptions eval_transform_options(const config::Config& config);
+
+/// The fine-tuning transform of a configuration (DATA.IMG_SIZE, DATA.INTERPOLATION,
+/// AUG.COLOR_JITTER, AUG.AUTO_AUGMENT, AUG.REPROB, AUG.REMODE, AUG.RECOUNT).
+data::TrainTransformOptions train_transform_options(const config::Config& config);
 
 }  // namespace swinpp::train
