@@ -42,7 +42,8 @@ struct ResampleSpec {
 /// source pixels in [floor(box.x0), ceil(box.x1)) x [floor(box.y0), ceil(box.y1)),
 /// so resampling the box of an integer crop equals resizing that crop. Only the
 /// window's pixels are computed (a resize followed by a crop, in one pass).
-/// Separable, horizontal pass first as in PIL, float weights, values rounded to 8 bits
+/// Separable, horizontal pass first as in Pillow's C resampler (Pillow 13 sometimes
+/// runs the vertical one first: one level apart), float weights, rounded to 8 bits
 /// between the passes. Throws swinpp::Error on an empty box or window.
 Image resample(const Image& source, const ResampleSpec& spec);
 
