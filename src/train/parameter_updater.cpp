@@ -59,8 +59,10 @@ class ReplicatedUpdater : public ParameterUpdater {
   void step() override { optimizer_.step(); }
   void zero_grad() override { optimizer_.zero_grad(); }
   void set_lr(double base_lr) override { optimizer_.set_lr(base_lr); }
-  double last_group_lr() const override {
-    return optimizer_.group_lr(optimizer_.groups().size() - 1);
+  std::vector<double> group_lrs() const override {
+    std::vector<double> lrs;
+    for (size_t i = 0; i < optimizer_.groups().size(); ++i) lrs.push_back(optimizer_.group_lr(i));
+    return lrs;
   }
 
   void save(const std::string& dir) override {
@@ -98,6 +100,12 @@ std::vector<dist::ZeroParamGroup> zero_groups(const std::vector<optim::ParamGrou
   return out;
 }
 
+std::vector<double> lr_scales_of(const std::vector<optim::ParamGroup>& groups) {
+  std::vector<double> scales;
+  for (const auto& g : groups) scales.push_back(g.lr_scale);
+  return scales;
+}
+
 /// ZeroAdamW: the AdamW state sharded across ranks.
 class ShardedUpdater : public ParameterUpdater {
  public:
@@ -105,7 +113,7 @@ class ShardedUpdater : public ParameterUpdater {
                  const optim::OptimizerOptions& options, int stage,
                  std::shared_ptr<dist::Communicator> comm)
       : comm_(std::move(comm)),
-        last_lr_scale_(groups.back().lr_scale),
+        lr_scales_(lr_scales_of(groups)),
         zero_(zero_groups(groups), *comm_,
               dist::ZeroOptions{stage, options.base_lr, options.betas[0], options.betas[1],
                                 options.eps}) {}
@@ -117,7 +125,11 @@ class ShardedUpdater : public ParameterUpdater {
   void step() override { zero_.step(); }
   void zero_grad() override { zero_.zero_grad(); }
   void set_lr(double base_lr) override { zero_.set_lr(base_lr); }
-  double last_group_lr() const override { return zero_.lr() * last_lr_scale_; }
+  std::vector<double> group_lrs() const override {
+    std::vector<double> lrs;
+    for (const double scale : lr_scales_) lrs.push_back(zero_.lr() * scale);
+    return lrs;
+  }
 
   void save(const std::string& dir) override {
     zero_.save_shard((fs::path(dir) / kShardDir).string());
@@ -132,7 +144,7 @@ class ShardedUpdater : public ParameterUpdater {
 
  private:
   std::shared_ptr<dist::Communicator> comm_;
-  double last_lr_scale_;
+  std::vector<double> lr_scales_;
   dist::ZeroAdamW zero_;
 };
 

@@ -4,10 +4,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "swinpp/config/validate.h"
 #include "swinpp/data/dataset.h"
 #include "swinpp/data/file_bytes.h"
+#include "swinpp/data/image_encoder.h"
 #include "swinpp/data/train_transform.h"
 #include "swinpp/train/data_options.h"
 #include "swinpp/train/model_factory.h"
@@ -70,8 +72,14 @@ void SimMIMTask::write_preview(const std::string& run_dir, const std::string& na
   if (!preview_images_.defined()) return;
   const auto path = std::filesystem::path(run_dir) / "reconstructions" / (name + ".png");
   std::filesystem::create_directories(path.parent_path());
-  write_reconstruction_grid(*model_, preview_images_, preview_masks_, path.string());
+  auto grid = reconstruction_grid(*model_, preview_images_, preview_masks_);
+  data::write_image(path.string(), grid);
+  pictures_.emplace_back("reconstructions", std::move(grid));
   spdlog::debug("reconstructions written to {}", path.string());
+}
+
+std::vector<std::pair<std::string, data::Image>> SimMIMTask::take_pictures() {
+  return std::exchange(pictures_, {});
 }
 
 void SimMIMTask::after_step(int64_t step, const std::string& run_dir) {

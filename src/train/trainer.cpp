@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "swinpp/config/config_io.h"
 #include "swinpp/config/lr_scaling.h"
@@ -19,6 +20,7 @@
 #include "swinpp/optim/param_groups.h"
 #include "swinpp/train/autocast_guard.h"
 #include "swinpp/train/checkpoint.h"
+#include "swinpp/train/event_file_writer.h"
 #include "swinpp/train/metrics_log.h"
 #include "swinpp/train/parameter_updater.h"
 #include "swinpp/util/error.h"
@@ -46,12 +48,31 @@ struct Trainer::State {
   std::unique_ptr<optim::LossScaler> scaler;
   std::optional<optim::ModelEma> ema;
   std::unique_ptr<MetricsLog> metrics;
+  std::unique_ptr<EventFileWriter> events;  ///< TensorBoard, rank 0 only
   int64_t steps_per_epoch = 0;
   /// What autocast casts to with AMP_ENABLE (TRAIN.AMP_DTYPE).
   c10::ScalarType amp_dtype = c10::ScalarType::BFloat16;
   TrainingPosition pos;
 
   bool main() const { return comm->rank() == 0; }
+  /// One record to metrics.jsonl and, as scalars "event/key" at its "step", to
+  /// TensorBoard; then the pictures the task made, at the same step.
+  void log(const std::string& event, const std::map<std::string, double>& values) {
+    metrics->write(event, values);
+    if (!events) return;
+    const auto step = static_cast<int64_t>(values.at("step"));
+    for (const auto& [key, value] : values)
+      if (key != "step") events->add_scalar(event + "/" + key, value, step);
+    log_pictures(step);
+    events->flush();
+  }
+  /// The task's new pictures to TensorBoard, flushed when there were any.
+  void log_pictures(int64_t step) {
+    auto pictures = task->take_pictures();
+    if (!events || pictures.empty()) return;
+    for (const auto& [tag, picture] : pictures) events->add_image(tag, picture, step);
+    events->flush();
+  }
   std::string checkpoint_dir(const std::string& run_dir) const {
     return (fs::path(run_dir) / "checkpoints").string();
   }
@@ -135,6 +156,7 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =
       std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
+  if (s.main()) s.events = std::make_unique<EventFileWriter>(run_dir_);
 
   s.pos.epoch = c.train.start_epoch;
   std::optional<std::string> resume;
@@ -146,6 +168,17 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
     s.pos = load_checkpoint(*resume, s.parts());
     spdlog::info("resumed from {} at epoch {}, batch {}, step {}", *resume, s.pos.epoch,
                  s.pos.next_batch, s.pos.step);
+    // What was logged after this checkpoint is logged again from here.
+    s.metrics->drop_after(s.pos.step);
+    if (s.events) s.events->start_session(s.pos.step + 1);
+  }
+  if (s.events) {
+    // Four spaces: a Markdown code block in TensorBoard's text view.
+    std::string text;
+    std::istringstream yaml(config::to_yaml(c));
+    for (std::string line; std::getline(yaml, line);) text += "    " + line + "\n";
+    s.events->add_text("config", text, s.pos.step);
+    s.events->flush();
   }
   if (s.main())
     spdlog::info(
@@ -192,7 +225,7 @@ std::map<std::string, double> Trainer::fit() {
     }
     m["epoch"] = static_cast<double>(epoch);
     m["step"] = static_cast<double>(s.pos.step);
-    s.metrics->write("epoch_end", m);
+    if (s.main()) s.log("epoch_end", m);
     last_eval = m;
   };
 
@@ -246,8 +279,12 @@ std::map<std::string, double> Trainer::fit() {
       s.updater->zero_grad();
       if (s.ema) s.ema->update(*s.module);
       ++s.pos.step;
-      if (s.main()) s.task->after_step(s.pos.step, run_dir_);
-      const double lr = s.updater->last_group_lr();
+      if (s.main()) {
+        s.task->after_step(s.pos.step, run_dir_);
+        s.log_pictures(s.pos.step);
+      }
+      const auto lrs = s.updater->group_lrs();
+      const double lr = lrs.back();
       s.updater->set_lr(s.schedule->lr(s.pos.step));
       if (s.pos.next_batch >= batches) {
         s.pos.epoch = epoch + 1;
@@ -268,13 +305,16 @@ std::map<std::string, double> Trainer::fit() {
         if (world > 1) s.comm->all_reduce_sum(window);
         window = window.cpu();
         const auto w = window.accessor<double, 1>();
-        s.metrics->write("train", {{"epoch", static_cast<double>(epoch)},
-                                   {"step", static_cast<double>(s.pos.step)},
-                                   {"loss", w[0] / std::max(w[1], 1.0)},
-                                   {"lr", lr},
-                                   {"grad_norm", norm},
-                                   {"images_per_s", w[2] / secs},
-                                   {"skipped", static_cast<double>(skipped)}});
+        std::map<std::string, double> record{{"epoch", static_cast<double>(epoch)},
+                                             {"step", static_cast<double>(s.pos.step)},
+                                             {"loss", w[0] / std::max(w[1], 1.0)},
+                                             {"lr", lr},
+                                             {"grad_norm", norm},
+                                             {"images_per_s", w[2] / secs},
+                                             {"skipped", static_cast<double>(skipped)}};
+        if (lrs.size() > 1)
+          for (size_t g = 0; g < lrs.size(); ++g) record[fmt::format("lr_group_{}", g)] = lrs[g];
+        if (s.main()) s.log("train", record);
         loss_sum = 0.0, loss_count = 0, images = 0, skipped = 0;
         window_start = std::chrono::steady_clock::now();
       }

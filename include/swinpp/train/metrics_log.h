@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <string>
@@ -13,8 +14,13 @@ class MetricsLog {
   MetricsLog(const std::string& path, bool enabled);
   /// Writes {"event": event, key: value, ...} and flushes.
   void write(const std::string& event, const std::map<std::string, double>& values);
+  /// Removes the records of steps after `step`, and a last line cut short: what
+  /// a run wrote after its last checkpoint, which the run resuming from that
+  /// checkpoint writes again. The file is replaced atomically.
+  void drop_after(int64_t step);
 
  private:
+  std::string path_;
   std::ofstream out_;
 };
 

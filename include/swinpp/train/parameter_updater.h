@@ -52,8 +52,9 @@ class ParameterUpdater {
   virtual void zero_grad() = 0;
   /// Sets the base learning rate; each group uses base_lr * its lr_scale.
   virtual void set_lr(double base_lr) = 0;
-  /// The learning rate of the last group (the head under layer decay).
-  virtual double last_group_lr() const = 0;
+  /// The learning rate of each parameter group, in order (under layer decay
+  /// the last group is the head's).
+  virtual std::vector<double> group_lrs() const = 0;
 
   /// Writes the optimizer state into checkpoint folder `dir`: replicated,
   /// rank 0 writes optimizer.pt; sharded, every rank writes its shard under

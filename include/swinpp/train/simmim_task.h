@@ -22,6 +22,7 @@ class SimMIMTask : public TrainingTask {
   std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
   torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
   void after_step(int64_t step, const std::string& run_dir) override;
+  std::vector<std::pair<std::string, data::Image>> take_pictures() override;
   std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir,
                                              dist::Communicator& communicator) override;
 
@@ -34,6 +35,7 @@ class SimMIMTask : public TrainingTask {
   SimMIM model_{nullptr};
   MaskGenerator masks_;
   torch::Tensor preview_images_, preview_masks_;
+  std::vector<std::pair<std::string, data::Image>> pictures_;  ///< written, not yet taken
 };
 
 /// The folder SimMIM pre-training reads for a configuration (see SimMIMTask).

@@ -4,7 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "swinpp/data/image.h"
 #include "swinpp/data/loader.h"
 #include "swinpp/data/random.h"
 #include "swinpp/dist/communicator.h"
@@ -26,6 +29,8 @@ class TrainingTask {
   virtual torch::Tensor loss(data::Batch& batch, data::Generator& gen) = 0;
   /// Called on rank 0 after each optimizer step (`step` = steps done so far).
   virtual void after_step(int64_t step, const std::string& run_dir) {}
+  /// The pictures made since the last call (tag, picture), for TensorBoard.
+  virtual std::vector<std::pair<std::string, data::Image>> take_pictures() { return {}; }
   /// Called on every rank after each epoch and at the end: evaluation (each
   /// rank its share, combined through `communicator`), pictures (rank 0).
   /// Returns JSON-able metrics, the same on every rank (may be empty).
