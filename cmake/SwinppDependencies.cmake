@@ -32,6 +32,7 @@ find_package(PNG REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 
 # The PyTorch wheel carries headers of its own fmt (a newer major version than
 # Debian's spdlog is built with) in the include directory every target sees.

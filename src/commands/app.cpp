@@ -94,6 +94,7 @@ int run(int argc, char** argv) {
   add_convert_command(app);
   add_bench_command(app);
   add_dataset_command(app);
+  add_make_shards_command(app);
   add_visualize_command(app);
   add_plot_command(app);
   add_consolidate_command(app);

@@ -63,6 +63,7 @@ void add_bench_memory_command(CLI::App& bench);
 void add_training_commands(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
+void add_make_shards_command(CLI::App& app);
 void add_visualize_command(CLI::App& app);
 void add_quickstart_command(CLI::App& app);
 void add_plot_command(CLI::App& app);

@@ -28,7 +28,7 @@ DataBenchResult bench_data(const std::string& dir, int workers, int img_size, in
   if (seconds <= 0.0 && max_batches <= 0) {
     throw Error("data benchmark: expected seconds > 0 or max_batches > 0, found neither");
   }
-  auto dataset = std::make_shared<const Dataset>(Dataset::image_folder(dir));
+  auto dataset = std::make_shared<const Dataset>(Dataset::open(dir, true));
   auto transform = std::make_shared<const TrainTransform>(
       TrainTransformOptions::crop_flip(img_size, interpolation));
   LoaderOptions options;

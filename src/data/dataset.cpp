@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "swinpp/data/file_bytes.h"
+#include "swinpp/data/tar_shards.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::data {
@@ -51,6 +53,22 @@ bool is_label(const std::string& token) {
 }
 
 }  // namespace
+
+std::string describe(const DatasetEntry& entry) {
+  return entry.offset < 0 ? entry.path : entry.path + "@" + std::to_string(entry.offset);
+}
+
+std::vector<uint8_t> read_sample_bytes(const DatasetEntry& entry) {
+  if (entry.offset < 0) return read_file_bytes(entry.path);
+  std::ifstream in(entry.path, std::ios::binary);
+  std::vector<uint8_t> bytes(static_cast<size_t>(entry.size));
+  if (!in.seekg(entry.offset) ||
+      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(entry.size))) {
+    throw Error("cannot read " + std::to_string(entry.size) + " bytes at offset " +
+                std::to_string(entry.offset) + " of shard '" + entry.path + "'");
+  }
+  return bytes;
+}
 
 bool is_image_file(const std::string& path) {
   std::string extension = fs::path(path).extension().string();
@@ -124,9 +142,17 @@ Dataset Dataset::file_list(const std::string& list_path, const std::string& root
   return Dataset(std::move(entries), {}, list_path);
 }
 
+Dataset Dataset::open(const std::string& path, bool labelled) {
+  if (names_tar_shards(path)) return tar_shard_dataset(path, labelled);
+  return labelled ? image_folder(path) : flat_folder(path);
+}
+
 Dataset::Dataset(std::vector<DatasetEntry> entries, std::vector<std::string> classes,
-                 std::string source)
-    : entries_(std::move(entries)), classes_(std::move(classes)), source_(std::move(source)) {
+                 std::string source, int64_t damaged_shards)
+    : entries_(std::move(entries)),
+      classes_(std::move(classes)),
+      source_(std::move(source)),
+      damaged_shards_(damaged_shards) {
   if (entries_.empty()) {
     throw Error("dataset '" + source_ +
                 "': expected at least one .jpg/.jpeg/.png image, found none");

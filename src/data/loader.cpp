@@ -171,9 +171,10 @@ int64_t Loader::load_sample(int64_t index, int64_t epoch, float* image, torch::T
   const int64_t n = dataset_->size();
   for (int attempt = 0; attempt < options_.max_replacements; ++attempt) {
     const int64_t candidate = (index + attempt) % n;
-    const std::string& path = (*dataset_)[candidate].path;
+    const DatasetEntry& entry = (*dataset_)[candidate];
+    const std::string path = describe(entry);
     try {
-      const std::vector<uint8_t> bytes = read_file_bytes(path);
+      const std::vector<uint8_t> bytes = read_sample_bytes(entry);
       Generator gen = sample_generator(options_.seed, epoch, candidate, SampleStream::kTransform);
       transform_->apply(bytes.data(), bytes.size(), path, gen, image);
     } catch (const Error& error) {

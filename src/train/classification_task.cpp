@@ -44,7 +44,7 @@ ClassificationTask::ClassificationTask(const config::Config& c) : config_(c) {
 
 std::unique_ptr<data::Loader> ClassificationTask::make_train_loader(int rank, int world_size) {
   const auto folder = (std::filesystem::path(config_.data.data_path) / "train").string();
-  auto dataset = std::make_shared<const data::Dataset>(data::Dataset::image_folder(folder));
+  auto dataset = std::make_shared<const data::Dataset>(data::Dataset::open(folder, true));
   if (dataset->num_classes() > config_.model.num_classes)
     throw Error("'" + folder + "' has " + std::to_string(dataset->num_classes()) +
                 " classes but MODEL.NUM_CLASSES is " + std::to_string(config_.model.num_classes));

@@ -12,7 +12,7 @@ namespace swinpp::train {
 
 std::unique_ptr<data::Loader> make_eval_loader(const config::Config& c, const std::string& folder,
                                                int rank, int world_size) {
-  auto dataset = std::make_shared<const data::Dataset>(data::Dataset::image_folder(folder));
+  auto dataset = std::make_shared<const data::Dataset>(data::Dataset::open(folder, true));
   return std::make_unique<data::Loader>(
       dataset, std::make_shared<data::EvalTransform>(eval_transform_options(c)),
       loader_options(c, rank, world_size, /*training=*/false));

@@ -43,7 +43,7 @@ SimMIMTask::SimMIMTask(const config::Config& c)
 
 std::unique_ptr<data::Loader> SimMIMTask::make_train_loader(int rank, int world_size) {
   auto dataset = std::make_shared<const data::Dataset>(
-      data::Dataset::flat_folder(simmim_data_folder(config_)));
+      data::Dataset::open(simmim_data_folder(config_), false));
   auto transform = std::make_shared<data::TrainTransform>(
       data::TrainTransformOptions::simmim(static_cast<int>(config_.data.img_size)));
   if (!preview_images_.defined()) {
@@ -52,7 +52,7 @@ std::unique_ptr<data::Loader> SimMIMTask::make_train_loader(int rank, int world_
     std::vector<torch::Tensor> images, masks;
     for (int i = 0; i < std::min<int64_t>(kPreviewImages, dataset->size()); ++i) {
       auto gen = data::sample_generator(static_cast<uint64_t>(config_.seed), -1, i);
-      images.push_back((*transform)(data::read_file_bytes((*dataset)[i].path), gen));
+      images.push_back((*transform)(data::read_sample_bytes((*dataset)[i]), gen));
       masks.push_back(masks_(gen));
     }
     preview_images_ = torch::stack(images);

@@ -6,11 +6,21 @@
 
 namespace swinpp::data {
 
-/// One sample of a dataset: an image file and its class index (-1: unlabelled).
+/// One sample of a dataset: an image file, or an image member of a tar shard,
+/// and its class index (-1: unlabelled).
 struct DatasetEntry {
-  std::string path;
+  std::string path;  ///< the image file, or the tar shard holding it
   int64_t label = -1;
+  int64_t offset = -1;  ///< in a shard: where the member's bytes start (-1: a whole file)
+  int64_t size = 0;     ///< in a shard: the member's size in bytes
 };
+
+/// How messages name a sample: its path, or "SHARD@OFFSET" for a shard member.
+std::string describe(const DatasetEntry& entry);
+
+/// The encoded image bytes of a sample (the file, or the shard member's
+/// range). Throws swinpp::Error naming the file when it cannot be read.
+std::vector<uint8_t> read_sample_bytes(const DatasetEntry& entry);
 
 /// True for the extensions the datasets pick up: .jpg, .jpeg, .png, any case.
 bool is_image_file(const std::string& path);
@@ -36,9 +46,15 @@ class Dataset {
   /// and line for a bad label, or when the list has no entry.
   static Dataset file_list(const std::string& list_path, const std::string& root = "");
 
+  /// What a DATA_PATH-like `path` names: WebDataset tar shards (see
+  /// names_tar_shards and tar_shard_dataset), else an image folder, as
+  /// image_folder() with `labelled`, as flat_folder() without.
+  static Dataset open(const std::string& path, bool labelled);
+
   /// A dataset of the given entries; `source` names it in messages. Throws
   /// swinpp::Error when `entries` is empty.
-  Dataset(std::vector<DatasetEntry> entries, std::vector<std::string> classes, std::string source);
+  Dataset(std::vector<DatasetEntry> entries, std::vector<std::string> classes, std::string source,
+          int64_t damaged_shards = 0);
 
   /// Number of samples.
   int64_t size() const { return static_cast<int64_t>(entries_.size()); }
@@ -50,13 +66,17 @@ class Dataset {
   const std::vector<std::string>& classes() const { return classes_; }
   /// Number of classes: the class names, or the largest label + 1.
   int64_t num_classes() const;
-  /// The folder or list file the dataset was read from.
+  /// The folder, list file or shards the dataset was read from.
   const std::string& source() const { return source_; }
+  /// Tar shards found truncated or corrupt while listing (their samples after
+  /// the damage are left out).
+  int64_t damaged_shards() const { return damaged_shards_; }
 
  private:
   std::vector<DatasetEntry> entries_;
   std::vector<std::string> classes_;
   std::string source_;
+  int64_t damaged_shards_ = 0;
 };
 
 }  // namespace swinpp::data
