@@ -59,15 +59,8 @@ std::string describe(const DatasetEntry& entry) {
 }
 
 std::vector<uint8_t> read_sample_bytes(const DatasetEntry& entry) {
-  if (entry.offset < 0) return read_file_bytes(entry.path);
-  std::ifstream in(entry.path, std::ios::binary);
-  std::vector<uint8_t> bytes(static_cast<size_t>(entry.size));
-  if (!in.seekg(entry.offset) ||
-      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(entry.size))) {
-    throw Error("cannot read " + std::to_string(entry.size) + " bytes at offset " +
-                std::to_string(entry.offset) + " of shard '" + entry.path + "'");
-  }
-  return bytes;
+  return entry.offset < 0 ? read_file_bytes(entry.path)
+                          : read_file_range(entry.path, entry.offset, entry.size);
 }
 
 bool is_image_file(const std::string& path) {

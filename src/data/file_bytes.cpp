@@ -59,6 +59,25 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
+std::vector<uint8_t> read_file_range(const std::string& path, int64_t offset, int64_t size) {
+  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) throw Error("cannot open " + path + ": " + errno_text());
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pread(file.get(), bytes.data() + done, bytes.size() - done,
+                              static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + path + ": " + errno_text());
+    if (n == 0)
+      throw Error("cannot read " + std::to_string(size) + " bytes at offset " +
+                  std::to_string(offset) + " of " + path + ": the file ends after " +
+                  std::to_string(offset + static_cast<int64_t>(done)));
+    done += static_cast<size_t>(n);
+  }
+  return bytes;
+}
+
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   static std::atomic<uint64_t> counter{0};
   const std::string temporary =

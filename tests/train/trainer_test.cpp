@@ -5,6 +5,7 @@
 
 #include "swinpp/data/file_bytes.h"
 #include "swinpp/data/image_decoder.h"
+#include "swinpp/data/tar_shards.h"
 #include "swinpp/io/safetensors.h"
 #include "swinpp/train/checkpoint.h"
 #include "swinpp/train/classification_task.h"
@@ -119,6 +120,46 @@ TEST(Trainer, CheckpointFoldersAreCompleteAndPruned) {
   // Epoch ends (steps 6 and 12) plus the two newest step checkpoints.
   EXPECT_EQ(step_checkpoints, 4);
   EXPECT_TRUE(std::filesystem::exists(trainer.run_dir() + "/metrics.jsonl"));
+}
+
+/// `data`'s train/ and val/ as tar shards of 7 samples under `out` (train/, val/).
+std::string make_shard_dataset(const std::string& data, const std::filesystem::path& out,
+                               bool labelled = true) {
+  data::ShardWriterOptions o;
+  o.per_shard = 7;
+  for (const char* split : {"train", "val"})
+    data::write_tar_shards(data::Dataset::open(data + "/" + split, labelled),
+                           (out / split).string(), o);
+  return out.string();
+}
+
+TEST(Trainer, TarShardsTrainExactlyAsTheirImageFolder) {
+  TempDir tmp("swinpp_shards_train");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  const auto shards = make_shard_dataset(data, tmp.path / "shards");
+  const auto c = tiny_config(data, (tmp.path / "folder").string());
+  train::Trainer from_folder(c, std::make_shared<train::ClassificationTask>(c));
+  const auto folder_metrics = from_folder.fit();
+  const auto s = tiny_config(shards, (tmp.path / "shards_run").string());
+  train::Trainer from_shards(s, std::make_shared<train::ClassificationTask>(s));
+  const auto shard_metrics = from_shards.fit();
+  expect_bit_identical(final_weights(from_folder), final_weights(from_shards));
+  ASSERT_TRUE(shard_metrics.count("val_top1"));
+  EXPECT_EQ(shard_metrics.at("val_top1"), folder_metrics.at("val_top1"));
+  EXPECT_EQ(shard_metrics.at("val_loss"), folder_metrics.at("val_loss"));
+}
+
+TEST(SimMIMTraining, PretrainsFromABracePatternOfShards) {
+  TempDir tmp("swinpp_shards_simmim");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  make_shard_dataset(data, tmp.path / "shards", /*labelled=*/false);
+  auto c = tiny_config((tmp.path / "shards" / "train" / "shard-{000000..000003}.tar").string(),
+                       (tmp.path / "run").string());
+  train::TrainerOptions options;
+  options.max_steps = 3;
+  train::Trainer trainer(c, std::make_shared<train::SimMIMTask>(c), options);
+  trainer.fit();
+  EXPECT_TRUE(train::latest_checkpoint(trainer.run_dir() + "/checkpoints").has_value());
 }
 
 TEST(SimMIMTraining, LossDecreasesOnAFixedBatch) {
