@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <list>
+#include <memory>
+#include <utility>
 
 #include "swinpp/util/error.h"
 
@@ -38,6 +41,31 @@ class FileDescriptor {
 
 std::string errno_text() { return std::strerror(errno); }
 
+/// The files a thread reads ranges of (tar shards), kept open so that reading
+/// a sample costs no open(): at most kOpenFiles, the least recently used
+/// closed first.
+class OpenFileCache {
+ public:
+  static constexpr size_t kOpenFiles = 64;
+
+  /// An open descriptor of `path`; throws swinpp::Error naming it when it cannot be opened.
+  int get(const std::string& path) {
+    for (auto it = files_.begin(); it != files_.end(); ++it) {
+      if (it->first != path) continue;
+      files_.splice(files_.begin(), files_, it);  // most recently used first
+      return files_.front().second->get();
+    }
+    auto file = std::make_unique<FileDescriptor>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file->get() < 0) throw Error("cannot open " + path + ": " + errno_text());
+    if (files_.size() == kOpenFiles) files_.pop_back();
+    files_.emplace_front(path, std::move(file));
+    return files_.front().second->get();
+  }
+
+ private:
+  std::list<std::pair<std::string, std::unique_ptr<FileDescriptor>>> files_;
+};
+
 }  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
@@ -60,12 +88,12 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
 }
 
 std::vector<uint8_t> read_file_range(const std::string& path, int64_t offset, int64_t size) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) throw Error("cannot open " + path + ": " + errno_text());
+  thread_local OpenFileCache open_files;
+  const int fd = open_files.get(path);
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::pread(file.get(), bytes.data() + done, bytes.size() - done,
+    const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
                               static_cast<off_t>(offset + static_cast<int64_t>(done)));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw Error("cannot read " + path + ": " + errno_text());
