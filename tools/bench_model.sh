@@ -5,13 +5,16 @@
 # the same run. Prints every JSON line, then swinpp's ratio to each peer.
 # Usage: tools/bench_model.sh [--variant tiny|small|base] [--window 8|16] [--batch B]
 #          [--steps N] [--warmup N] [--threads T] [--device cpu|cuda] [--amp off|bf16]
-#          [--what train|inference] [--peers "timm timm_compile torchvision"]
+#          [--what train|inference] [--peers "timm timm_compile torchvision"] [--count-ops]
+# --count-ops also counts the ATen operators of one step of each (all aten::
+# calls and the top-level ones, as the profiler records them) and their ratio.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-$root/.venv/bin/python}
 swinpp=${SWINPP:-$root/build/swinpp}
 variant=tiny window=8 batch=4 steps=5 warmup=2 threads=$(nproc) device=cpu amp=off what=train
 peers="timm timm_compile torchvision"
+count_ops=()
 while (($#)); do
   case $1 in
     --variant) variant=$2; shift 2 ;;
@@ -24,6 +27,7 @@ while (($#)); do
     --amp) amp=$2; shift 2 ;;
     --what) what=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
+    --count-ops) count_ops=(--count-ops); shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -34,13 +38,14 @@ opts=(AMP_ENABLE false)
 what_flag=()
 [ "$what" = inference ] && what_flag=(--inference)
 ours=$("$swinpp" bench model --config "$config" --batch "$batch" --steps "$steps" \
-  --warmup "$warmup" --threads "$threads" --device "$device" "${what_flag[@]}" --opts "${opts[@]}")
+  --warmup "$warmup" --threads "$threads" --device "$device" "${what_flag[@]}" "${count_ops[@]}" \
+  --opts "${opts[@]}")
 echo "$ours"
 impl_args=()
 for p in $peers; do impl_args+=(--impl "$p"); done
 mapfile -t theirs < <("$python" "$root/tools/bench_model_peers.py" "${impl_args[@]}" \
   --variant "$variant" --window "$window" --batch "$batch" --steps "$steps" --warmup "$warmup" \
-  --threads "$threads" --device "$device" --amp "$amp" --what "$what" 2> /dev/null)
+  --threads "$threads" --device "$device" --amp "$amp" --what "$what" "${count_ops[@]}" 2> /dev/null)
 printf '%s\n' "${theirs[@]}"
 "$python" - "$ours" "${theirs[@]}" << 'PY'
 import json, sys
@@ -58,4 +63,8 @@ for line in sys.argv[2:]:
         continue
     print(f"  {b['impl']}: {b['images_per_s']:.2f} img/s{mib(b)}; swinpp/{b['impl']} "
           f"{a['images_per_s'] / b['images_per_s']:.2f}x")
+    if "aten_ops" in a and "aten_ops" in b:
+        print(f"    ATen operators per step: swinpp {a['aten_ops']} ({a['top_level_aten_ops']} "
+              f"top-level), {b['impl']} {b['aten_ops']} ({b['top_level_aten_ops']} top-level); "
+              f"top-level ratio {a['top_level_aten_ops'] / b['top_level_aten_ops']:.2f}x")
 PY

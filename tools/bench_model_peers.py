@@ -6,6 +6,8 @@ One JSON line per measurement, with the fields of `swinpp bench model`:
   torchvision   torchvision's swin_v2_t / swin_v2_b (window 8 only)
 A training step is forward, cross-entropy, backward and AdamW on random data,
 as `swinpp bench model` does; --amp bf16 runs forward and loss under autocast.
+--count-ops adds the ATen operators of one more step as torch's profiler
+records them: every aten:: call, and the top-level ones (no aten:: caller).
 Run with the project's .venv/bin/python.
 """
 import argparse
@@ -35,6 +37,23 @@ def build(impl, variant, window, img_size, classes):
             raise SystemExit("torchvision's SwinV2 models are built with window 8 only")
         model = getattr(torchvision.models, VISION_NAMES[variant])(num_classes=classes)
     return model
+
+
+def count_aten_ops(step):
+    """(all aten:: calls, top-level aten:: calls) of one step, backward included."""
+    with torch.autograd.profiler.profile() as prof:
+        step()
+    events = [e for e in prof.function_events if e.name.startswith("aten::")]
+
+    def inside_aten(e):
+        parent = e.cpu_parent
+        while parent is not None:
+            if parent.name.startswith("aten::"):
+                return True
+            parent = parent.cpu_parent
+        return False
+
+    return len(events), sum(1 for e in events if not inside_aten(e))
 
 
 def measure(a, impl):
@@ -74,14 +93,18 @@ def measure(a, impl):
         step()
     sync()
     seconds = time.perf_counter() - start
+    ops = count_aten_ops(step) if a.count_ops else None
     peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return {"impl": impl, "what": "train_step" if train else "inference", "variant": a.variant,
+    result = {"impl": impl, "what": "train_step" if train else "inference", "variant": a.variant,
             "img_size": a.img_size, "window": a.window, "batch": a.batch, "device": str(device),
             "amp": a.amp, "steps": a.steps, "threads": torch.get_num_threads(), "seconds": seconds,
             "step_seconds": seconds / a.steps, "images_per_s": a.batch * a.steps / seconds,
             "peak_memory_bytes": peak, "peak_memory_kind": "cuda_allocated" if device.type == "cuda"
             else "process_max_rss", "torch": torch.__version__}
+    if ops:
+        result["aten_ops"], result["top_level_aten_ops"] = ops
+    return result
 
 
 def main():
@@ -99,6 +122,7 @@ def main():
     p.add_argument("--device", default="cpu")
     p.add_argument("--amp", default="off", choices=["off", "bf16"])
     p.add_argument("--what", default="train", choices=["train", "inference"])
+    p.add_argument("--count-ops", action="store_true", help="count the ATen operators of one step")
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)

@@ -5,9 +5,14 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <ATen/record_function.h>
+
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 #ifdef SWINPP_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -31,7 +36,42 @@ struct BenchModelOptions {
   int warmup = 2;
   std::string device = "cpu";
   bool inference = false;
+  bool count_ops = false;
 };
+
+/// ATen operators one call of `step` runs, counted through LibTorch's
+/// RecordFunction observers as the profiler sees them: every "aten::" call,
+/// and the top-level ones (not inside another aten:: call), backward included.
+struct AtenOpCount {
+  int64_t all = 0;
+  int64_t top_level = 0;
+};
+
+std::atomic<int64_t> aten_calls{0}, top_level_aten_calls{0};
+thread_local int aten_depth = 0;
+
+bool is_aten(const at::RecordFunction& fn) {
+  return std::string_view(fn.name()).rfind("aten::", 0) == 0;
+}
+
+AtenOpCount count_aten_ops(const std::function<void()>& step) {
+  aten_calls = 0, top_level_aten_calls = 0;
+  const auto handle = at::addGlobalCallback(
+      at::RecordFunctionCallback(
+          [](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
+            if (!is_aten(fn)) return nullptr;
+            ++aten_calls;
+            if (aten_depth++ == 0) ++top_level_aten_calls;
+            return nullptr;
+          },
+          [](const at::RecordFunction& fn, at::ObserverContext*) {
+            if (is_aten(fn)) --aten_depth;
+          })
+          .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION}));
+  step();
+  at::removeCallback(handle);
+  return {aten_calls.load(), top_level_aten_calls.load()};
+}
 
 /// Bytes the CUDA caching allocator has had allocated at most since the last
 /// reset_peak_memory (0 on the CPU).
@@ -116,6 +156,7 @@ void run_bench_model(const BenchModelOptions& options) {
   sync();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto ops = options.count_ops ? count_aten_ops(step) : AtenOpCount{};
   const int world = comm->world_size();
   const double ips = options.batch * world * options.steps / seconds;
   nlohmann::json result = {
@@ -137,6 +178,10 @@ void run_bench_model(const BenchModelOptions& options) {
       {"peak_memory_bytes", peak_memory(device)},
       {"peak_memory_kind", device.is_cuda() ? "cuda_allocated" : "none"},
       {"torch", TORCH_VERSION}};
+  if (options.count_ops) {
+    result["aten_ops"] = ops.all;
+    result["top_level_aten_ops"] = ops.top_level;
+  }
   if (comm->rank() == 0) std::cout << result.dump() << std::endl;
 }
 }  // namespace
@@ -157,6 +202,9 @@ void add_bench_command(CLI::App& app) {
   model->add_option("--device", options->device,
                     "cpu (default), cuda, cuda:N or auto; autocast follows AMP_ENABLE and "
                     "TRAIN.AMP_DTYPE on either");
+  model->add_flag("--count-ops", options->count_ops,
+                  "after timing, count the ATen operators of one more step (all, and "
+                  "top-level) as LibTorch's profiler sees them");
   model->add_flag("--inference", options->inference,
                   "time forward passes without autograd (evaluation) instead of training steps");
   model->callback([options] { run_bench_model(*options); });
