@@ -1,13 +1,13 @@
 // `swinpp make-shards` writes shards that the webdataset package reads as the
 // folder's images and labels.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "run_command.h"
 #include "swinpp/data/synthetic_dataset.h"
 
 namespace swinpp {
@@ -15,10 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::run_command;
 
 TEST(MakeShardsCommand, WebdatasetReadsTheFoldersSamples) {
   if (std::string(SWINPP_PYTHON).empty()) GTEST_SKIP() << "no python beside LibTorch";
@@ -28,14 +25,14 @@ TEST(MakeShardsCommand, WebdatasetReadsTheFoldersSamples) {
   data::make_synthetic_dataset((dir / "images").string(), o);
   const auto folder = (dir / "images" / "train").string();
   const auto shards = (dir / "shards").string();
-  ASSERT_EQ(run(std::string(SWINPP_BINARY) + " make-shards --from " + folder + " --out " + shards +
-                " --per-shard 10 --shuffle > /dev/null"),
+  ASSERT_EQ(run_command(std::string(SWINPP_BINARY) + " make-shards --from " + folder + " --out " +
+                        shards + " --per-shard 10 --shuffle > /dev/null"),
             0);
-  EXPECT_EQ(run(std::string(SWINPP_PYTHON) + " " + SWINPP_TEST_SOURCE_DIR +
-                "/commands/check_webdataset.py " + shards + " " + folder),
+  EXPECT_EQ(run_command(std::string(SWINPP_PYTHON) + " " + SWINPP_TEST_SOURCE_DIR +
+                        "/commands/check_webdataset.py " + shards + " " + folder),
             0);
-  EXPECT_NE(run(std::string(SWINPP_BINARY) + " make-shards --from " + folder + " --out " + shards +
-                " --per-shard 0 2> /dev/null"),
+  EXPECT_NE(run_command(std::string(SWINPP_BINARY) + " make-shards --from " + folder + " --out " +
+                        shards + " --per-shard 0 2> /dev/null"),
             0);
   fs::remove_all(dir);
 }

@@ -1,7 +1,6 @@
 // `swinpp transform`: the evaluation transform against torchvision with PIL on
 // photo-like images, and the training transform's random streams.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "run_command.h"
 #include "swinpp/config/config_io.h"
 #include "swinpp/data/file_bytes.h"
 #include "swinpp/data/random.h"
@@ -23,10 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::run_command;
 
 /// Images and torchvision's tensors of them, made once for the suite.
 class TransformCommand : public ::testing::Test {
@@ -37,8 +34,8 @@ class TransformCommand : public ::testing::Test {
     if (std::string(SWINPP_PYTHON).empty()) return;
     const std::string script =
         std::string(SWINPP_TEST_SOURCE_DIR) + "/commands/torchvision_eval_reference.py";
-    made_ = run(std::string(SWINPP_PYTHON) + " " + script + " " + dir_.string() +
-                " 224:1 256:0 192:1") == 0;
+    made_ = run_command(std::string(SWINPP_PYTHON) + " " + script + " " + dir_.string() +
+                        " 224:1 256:0 192:1") == 0;
     std::ifstream list(dir_ / "images.txt");
     for (std::string name; std::getline(list, name);)
       if (!name.empty()) images_.push_back((dir_ / name).string());
@@ -60,7 +57,7 @@ class TransformCommand : public ::testing::Test {
     const auto out = (dir_ / "ours.safetensors").string();
     const std::string command = std::string(SWINPP_BINARY) + " transform " + flags + " -o " + out +
                                 image_args() + " 2>/dev/null";
-    EXPECT_EQ(run(command), 0) << command;
+    EXPECT_EQ(run_command(command), 0) << command;
     return io::load_safetensors(out).at("images");
   }
 
@@ -122,10 +119,10 @@ TEST_F(TransformCommand, TrainUsesTheLoadersRandomStreams) {
 
 TEST_F(TransformCommand, SimMIMWritesMasks) {
   const auto out = (dir_ / "simmim.safetensors").string();
-  ASSERT_EQ(
-      run(std::string(SWINPP_BINARY) + " transform --train --simmim --opts DATA.IMG_SIZE 192" +
-          " -o " + out + " " + images_[0] + " " + images_[1] + " 2>/dev/null"),
-      0);
+  ASSERT_EQ(run_command(std::string(SWINPP_BINARY) +
+                        " transform --train --simmim --opts DATA.IMG_SIZE 192" + " -o " + out +
+                        " " + images_[0] + " " + images_[1] + " 2>/dev/null"),
+            0);
   const auto tensors = io::load_safetensors(out);
   EXPECT_EQ(tensors.at("images").sizes(), (std::vector<int64_t>{2, 3, 192, 192}));
   const auto& masks = tensors.at("masks");  // [2, 192/4, 192/4], 1 = masked
@@ -134,11 +131,11 @@ TEST_F(TransformCommand, SimMIMWritesMasks) {
 }
 
 TEST_F(TransformCommand, NeedsEvalOrTrain) {
-  EXPECT_NE(
-      run(std::string(SWINPP_BINARY) + " transform -o /dev/null " + images_[0] + " 2>/dev/null"),
-      0);
-  EXPECT_NE(run(std::string(SWINPP_BINARY) + " transform --eval --train -o /dev/null " +
-                images_[0] + " 2>/dev/null"),
+  EXPECT_NE(run_command(std::string(SWINPP_BINARY) + " transform -o /dev/null " + images_[0] +
+                        " 2>/dev/null"),
+            0);
+  EXPECT_NE(run_command(std::string(SWINPP_BINARY) + " transform --eval --train -o /dev/null " +
+                        images_[0] + " 2>/dev/null"),
             0);
 }
 
