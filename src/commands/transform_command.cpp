@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <optional>
 
 #include "command_common.h"
 #include "swinpp/data/eval_transform.h"
@@ -44,8 +45,10 @@ void run_transform(const TransformOptions& options) {
   const auto n = static_cast<int64_t>(options.images.size());
   auto images = torch::empty({n, 3, S, S});  // [N, 3, S, S], normalised
   std::vector<torch::Tensor> masks;
-  const train::MaskGenerator mask_generator(cfg.data.img_size, cfg.data.mask_patch_size,
-                                            cfg.model.swinv2.patch_size, cfg.data.mask_ratio);
+  std::optional<train::MaskGenerator> mask_generator;  // only --simmim draws masks
+  if (options.simmim)
+    mask_generator.emplace(cfg.data.img_size, cfg.data.mask_patch_size, cfg.model.swinv2.patch_size,
+                           cfg.data.mask_ratio);
   io::StringMap metadata;
   for (int64_t i = 0; i < n; ++i) {
     const auto& path = options.images[i];
@@ -53,10 +56,10 @@ void run_transform(const TransformOptions& options) {
     // Image i gets the random stream the loader gives sample i in this epoch.
     auto gen = data::sample_generator(static_cast<uint64_t>(cfg.seed), options.epoch, i);
     transform->apply(bytes.data(), bytes.size(), path, gen, images[i].data_ptr<float>());
-    if (options.simmim) {
+    if (mask_generator) {
       auto mask_gen = data::sample_generator(static_cast<uint64_t>(cfg.seed), options.epoch, i,
                                              data::SampleStream::kExtra);
-      masks.push_back(mask_generator(mask_gen));  // [S/p, S/p]
+      masks.push_back((*mask_generator)(mask_gen));  // [S/p, S/p]
     }
     metadata["image." + std::to_string(i)] = path;
   }
