@@ -45,6 +45,26 @@ struct PickleValue {
   /// A whole storage as a 1-D tensor, or a tensor (a view of a storage).
   torch::Tensor tensor;
 
+  PickleValue() = default;
+  PickleValue(const PickleValue&) = default;
+  PickleValue(PickleValue&&) = default;
+  PickleValue& operator=(const PickleValue&) = default;
+  PickleValue& operator=(PickleValue&&) = default;
+
+  /// Containers nest as deep as the pickle says (one byte per level): the
+  /// elements of the containers this value alone owns are released one level at
+  /// a time, so that destroying a deeply nested value cannot overflow the stack.
+  ~PickleValue() {
+    if (!owns_elements()) return;
+    std::vector<PickleValue> released;
+    move_elements_into(released);
+    while (!released.empty()) {
+      PickleValue value = std::move(released.back());
+      released.pop_back();
+      value.move_elements_into(released);
+    }
+  }
+
   static PickleValue of_kind(Kind kind) {
     PickleValue value;
     value.kind = kind;
@@ -82,6 +102,29 @@ struct PickleValue {
         return "tensor";
     }
     return "unknown";
+  }
+
+ private:
+  /// True when this value is the last owner of a non-empty container.
+  bool owns_elements() const {
+    return (items && items.use_count() == 1 && !items->empty()) ||
+           (entries && entries.use_count() == 1 && !entries->empty());
+  }
+
+  /// Moves the elements of the containers this value alone owns to `out`.
+  void move_elements_into(std::vector<PickleValue>& out) {
+    if (!owns_elements()) return;
+    if (items && items.use_count() == 1) {
+      for (PickleValue& item : *items) out.push_back(std::move(item));
+      items->clear();
+    }
+    if (entries && entries.use_count() == 1) {
+      for (auto& [key, value] : *entries) {
+        out.push_back(std::move(key));
+        out.push_back(std::move(value));
+      }
+      entries->clear();
+    }
   }
 };
 
