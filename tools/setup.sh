@@ -20,7 +20,9 @@ sudo_cmd=()
 
 packages=(build-essential cmake ninja-build pkg-config python3 python3-venv
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libturbojpeg0-dev libpng-dev libboost-dev libarchive-dev libgtest-dev libgmock-dev)
+  libturbojpeg0-dev libpng-dev zlib1g-dev libboost-dev libarchive-dev libgtest-dev libgmock-dev)
+# clang++ with libFuzzer and the sanitizer runtimes, for tools/fuzz.sh (run by tools/test.sh).
+packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "command_common.h"
-#include "swinpp/train/parameter_updater.h"
+#include "swinpp/train/checkpoint.h"
 
 namespace swinpp::commands {
 
@@ -19,7 +19,7 @@ void add_consolidate_command(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->callback([folder] {
-    train::consolidate_optimizer_shards(*folder);
+    train::consolidate_checkpoint(*folder);
     spdlog::info("wrote {}/optimizer.pt", *folder);
   });
 }

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include <memory>
 #include <utility>
 
+#include "swinpp/io/atomic_file_writer.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::data {
@@ -28,12 +28,6 @@ class FileDescriptor {
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   int get() const { return fd_; }
-  /// Closes now; false when close reports an error (a failed flush on write).
-  bool close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
 
  private:
   int fd_;
@@ -107,27 +101,7 @@ std::vector<uint8_t> read_file_range(const std::string& path, int64_t offset, in
 }
 
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string temporary =
-      path + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1));
-  FileDescriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (file.get() < 0) throw Error("cannot create " + temporary + ": " + errno_text());
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(file.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string reason = errno_text();
-      ::unlink(temporary.c_str());
-      throw Error("cannot write " + path + ": " + reason);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (!file.close() || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = errno_text();
-    ::unlink(temporary.c_str());
-    throw Error("cannot write " + path + ": " + reason);
-  }
+  io::write_file_atomically(path, bytes.data(), bytes.size());
 }
 
 }  // namespace swinpp::data

@@ -9,6 +9,8 @@
 #include "flat_layout.h"
 #include "swinpp/dist/zero_optimizer.h"
 #include "swinpp/dist/zero_state.h"
+#include "swinpp/io/archive_file.h"
+#include "swinpp/io/atomic_file_writer.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::dist {
@@ -55,15 +57,6 @@ int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key
   return value.toInt();
 }
 
-/// Writes with `write` to a temporary name, then renames it into place, so a
-/// reader never sees a half-written file.
-template <typename Write>
-void write_atomically(const fs::path& path, Write write) {
-  const fs::path temporary = path.string() + ".tmp";
-  write(temporary);
-  fs::rename(temporary, path);
-}
-
 /// (world_size, step) from the completion marker.
 std::pair<int, int64_t> read_marker(const fs::path& dir) {
   const fs::path marker = dir / kZeroCompletionMarker;
@@ -99,7 +92,7 @@ void ZeroAdamW::save_shard(const std::string& dir) const {
     fs::remove(root / kZeroCompletionMarker);
   }
   comm_.barrier();
-  write_atomically(root / zero_shard_file_name(rank, world), [&](const fs::path& path) {
+  {
     torch::serialize::OutputArchive archive;
     archive.write("world_size", c10::IValue(static_cast<int64_t>(world)));
     archive.write("rank", c10::IValue(static_cast<int64_t>(rank)));
@@ -110,17 +103,14 @@ void ZeroAdamW::save_shard(const std::string& dir) const {
     write_shapes(archive, params_);
     archive.write("exp_avg", exp_avg_.cpu());
     archive.write("exp_avg_sq", exp_avg_sq_.cpu());
-    archive.save_to(path.string());
-  });
+    io::save_archive(archive, (root / zero_shard_file_name(rank, world)).string());
+  }
   comm_.barrier();
   if (rank == 0) {
-    write_atomically(root / kZeroCompletionMarker, [&](const fs::path& path) {
-      std::ofstream out(path);
-      out << "world_size " << world << "\nstep " << step_ << "\n";
-      if (!out.flush()) {
-        throw Error(path.string() + ": could not write the ZeRO completion marker");
-      }
-    });
+    const std::string marker =
+        "world_size " + std::to_string(world) + "\nstep " + std::to_string(step_) + "\n";
+    io::write_file_atomically((root / kZeroCompletionMarker).string(), marker.data(),
+                              marker.size());
   }
   comm_.barrier();
 }
@@ -199,7 +189,7 @@ void save_zero_state(const ZeroState& state, const std::string& path) {
                 std::to_string(state.exp_avg.size()) + " and " +
                 std::to_string(state.exp_avg_sq.size()));
   }
-  write_atomically(fs::path(path), [&](const fs::path& temporary) {
+  {
     torch::serialize::OutputArchive archive;
     archive.write("format", c10::IValue(std::string(kStateFormat)));
     archive.write("step", c10::IValue(state.step));
@@ -208,8 +198,8 @@ void save_zero_state(const ZeroState& state, const std::string& path) {
       archive.write("exp_avg/" + std::to_string(p), state.exp_avg[p].cpu());
       archive.write("exp_avg_sq/" + std::to_string(p), state.exp_avg_sq[p].cpu());
     }
-    archive.save_to(temporary.string());
-  });
+    io::save_archive(archive, path);
+  }
 }
 
 std::optional<ZeroState> load_zero_state(const std::string& path) {

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -34,10 +36,16 @@ void sync_directory(const std::string& file_path) {
   }
 }
 
+/// A temporary name beside `path`, unique within and across processes.
+std::string temporary_name(const std::string& path) {
+  static std::atomic<std::uint64_t> counter{0};
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+}
+
 }  // namespace
 
 AtomicFileWriter::AtomicFileWriter(std::string path)
-    : path_(std::move(path)), temp_path_(path_ + ".tmp") {
+    : path_(std::move(path)), temp_path_(temporary_name(path_)) {
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw Error("cannot create '" + temp_path_ + "' to write '" + path_ +
@@ -60,7 +68,7 @@ void AtomicFileWriter::write(const void* data, std::size_t size) {
     const ssize_t wrote = ::write(fd_, bytes + done, size - done);
     if (wrote < 0) {
       if (errno == EINTR) continue;
-      throw Error("cannot write to '" + temp_path_ + "': " + system_error_text());
+      throw Error("cannot write '" + path_ + "': " + system_error_text());
     }
     done += static_cast<std::size_t>(wrote);
   }
@@ -69,7 +77,7 @@ void AtomicFileWriter::write(const void* data, std::size_t size) {
 void AtomicFileWriter::commit() {
   if (fd_ < 0) throw Error("commit() of '" + path_ + "' called twice");
   if (::fsync(fd_) != 0) {
-    throw Error("cannot flush '" + temp_path_ + "' to disk: " + system_error_text());
+    throw Error("cannot flush '" + path_ + "' to disk: " + system_error_text());
   }
   const int fd = fd_;
   fd_ = -1;
@@ -88,6 +96,12 @@ void AtomicFileWriter::close_quietly() noexcept {
     ::close(fd_);
     fd_ = -1;
   }
+}
+
+void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+  AtomicFileWriter writer(path);
+  writer.write(data, size);
+  writer.commit();
 }
 
 }  // namespace swinpp::io

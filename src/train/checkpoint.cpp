@@ -8,11 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
+#include "checkpoint_manifest.h"
+#include "swinpp/io/archive_file.h"
 #include "swinpp/io/atomic_file_writer.h"
 #include "swinpp/io/safetensors.h"
 #include "swinpp/io/state_dict.h"
@@ -24,20 +28,22 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr const char* kPrefix = "ckpt_step_";
-constexpr const char* kComplete = "COMPLETE";
 constexpr const char* kDeleting = ".deleting";
+constexpr const char* kPartial = ".tmp";
 
-void fsync_path(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error("cannot open '" + path.string() + "' to sync it");
-  ::fsync(fd);
+/// Flushes a folder's entries (the files renamed into it) to disk.
+void sync_folder(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    throw Error("cannot open '" + path.string() + "' to sync it: " + std::strerror(errno));
+  const int error = ::fsync(fd) == 0 ? 0 : errno;
   ::close(fd);
+  if (error != 0 && error != EINVAL)
+    throw Error("cannot sync folder '" + path.string() + "': " + std::strerror(error));
 }
 
 void write_text(const fs::path& path, const std::string& text) {
-  io::AtomicFileWriter writer(path.string());
-  writer.write(text.data(), text.size());
-  writer.commit();
+  io::write_file_atomically(path.string(), text.data(), text.size());
 }
 
 std::string read_text(const fs::path& path) {
@@ -48,10 +54,17 @@ std::string read_text(const fs::path& path) {
 
 nlohmann::json read_state(const fs::path& folder) {
   try {
-    return nlohmann::json::parse(read_text(folder / "state.json"));
+    return nlohmann::json::parse(read_text(folder / kStateFile));
   } catch (const nlohmann::json::exception& e) {
     throw Error("checkpoint '" + folder.string() + "' has a malformed state.json: " + e.what());
   }
+}
+
+/// Throws swinpp::Error naming the first file of `folder` that is missing,
+/// truncated or corrupted. Checkpoints written before manifests existed pass.
+void verify_checkpoint(const fs::path& folder) {
+  const nlohmann::json state = read_state(folder);
+  if (state.contains("files")) verify_checkpoint_files(folder, state.at("files"));
 }
 
 std::vector<fs::path> checkpoint_folders(const std::string& dir) {
@@ -60,7 +73,7 @@ std::vector<fs::path> checkpoint_folders(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const auto name = entry.path().filename().string();
     if (entry.is_directory() && name.rfind(kPrefix, 0) == 0 &&
-        name.find('.') == std::string::npos && fs::exists(entry.path() / kComplete))
+        name.find('.') == std::string::npos && fs::exists(entry.path() / kCompleteFile))
       out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());  // zero-padded step numbers sort in order
@@ -73,7 +86,7 @@ std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts
   char name[64];
   std::snprintf(name, sizeof(name), "%s%08ld", kPrefix, static_cast<long>(position.step));
   const fs::path final_dir = fs::path(dir) / name;
-  const fs::path tmp = fs::path(dir) / (std::string(name) + ".tmp");
+  const fs::path tmp = fs::path(dir) / (std::string(name) + kPartial);
   dist::Communicator* comm = parts.communicator;
   const bool main = comm == nullptr || comm->rank() == 0;
   if (main) {
@@ -81,39 +94,54 @@ std::string save_checkpoint(const std::string& dir, const CheckpointParts& parts
     fs::create_directories(tmp);
   }
   if (comm) comm->barrier();
-  parts.updater->save(tmp.string());
-  if (!main) {
-    comm->barrier();  // rank 0 has renamed the folder
-    return final_dir.string();
+  try {
+    parts.updater->save(tmp.string());
+    if (!main) {
+      comm->barrier();  // rank 0 has renamed the folder
+      return final_dir.string();
+    }
+    io::save_safetensors((tmp / "model.safetensors").string(), io::state_dict_of(*parts.model));
+    if (parts.ema)
+      io::save_safetensors((tmp / "ema.safetensors").string(), parts.ema->state_dict());
+    {
+      torch::serialize::OutputArchive archive, scaler;
+      parts.scaler->save(scaler);
+      archive.write("scaler", scaler);
+      io::save_archive(archive, (tmp / "trainer.pt").string());
+    }
+    // Every file so far went through the atomic writer (synced); the manifest
+    // of their sizes and checksums comes last, then the completion marker.
+    const nlohmann::json state = {{"epoch", position.epoch},
+                                  {"next_batch", position.next_batch},
+                                  {"step", position.step},
+                                  {"epoch_end", position.epoch_end},
+                                  {"task", parts.task},
+                                  {"config", parts.config_yaml},
+                                  {"files", describe_checkpoint_files(tmp)}};
+    write_text(tmp / kStateFile, state.dump(2));
+    write_text(tmp / kCompleteFile, "");
+    fs::remove_all(final_dir);
+    fs::rename(tmp, final_dir);
+    sync_folder(dir);
+  } catch (const std::exception& e) {
+    // The previous checkpoints are untouched; the partial folder is removed so
+    // that it frees the space it took.
+    if (main) {
+      std::error_code ignored;
+      fs::remove_all(tmp, ignored);
+    }
+    throw Error("checkpoint of step " + std::to_string(position.step) +
+                " not written: " + e.what());
   }
-
-  io::save_safetensors((tmp / "model.safetensors").string(), io::state_dict_of(*parts.model));
-  if (parts.ema) io::save_safetensors((tmp / "ema.safetensors").string(), parts.ema->state_dict());
-  {
-    torch::serialize::OutputArchive archive, scaler;
-    parts.scaler->save(scaler);
-    archive.write("scaler", scaler);
-    archive.save_to((tmp / "trainer.pt").string());
-  }
-  for (const auto& entry : fs::recursive_directory_iterator(tmp))
-    if (entry.is_regular_file()) fsync_path(entry.path());
-  const nlohmann::json state = {{"epoch", position.epoch}, {"next_batch", position.next_batch},
-                                {"step", position.step},   {"epoch_end", position.epoch_end},
-                                {"task", parts.task},      {"config", parts.config_yaml}};
-  write_text(tmp / "state.json", state.dump(2));
-  write_text(tmp / kComplete, "");
-  fsync_path(tmp);
-  fs::remove_all(final_dir);
-  fs::rename(tmp, final_dir);
-  fsync_path(dir);
   if (comm) comm->barrier();
   return final_dir.string();
 }
 
 TrainingPosition load_checkpoint(const std::string& folder, const CheckpointParts& parts) {
   const fs::path f(folder);
-  if (!fs::exists(f / kComplete))
+  if (!fs::exists(f / kCompleteFile))
     throw Error("'" + folder + "' is not a complete swinpp checkpoint (no COMPLETE marker)");
+  verify_checkpoint(f);
   const auto state = read_state(f);
   if (state.value("task", "") != parts.task)
     throw Error("checkpoint '" + folder + "' is from a '" + state.value("task", "") +
@@ -144,11 +172,39 @@ std::optional<std::string> latest_checkpoint(const std::string& dir) {
   return folders.back().string();
 }
 
+IntactCheckpoint latest_intact_checkpoint(const std::string& dir) {
+  IntactCheckpoint found;
+  const auto folders = checkpoint_folders(dir);
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+    try {
+      verify_checkpoint(*it);
+    } catch (const Error& e) {
+      found.damaged.push_back(e.what());
+      continue;
+    }
+    found.folder = it->string();
+    break;
+  }
+  return found;
+}
+
+void consolidate_checkpoint(const std::string& folder) {
+  const fs::path f(folder);
+  if (!fs::exists(f / kCompleteFile))
+    throw Error("'" + folder + "' is not a complete swinpp checkpoint (no COMPLETE marker)");
+  verify_checkpoint(f);
+  consolidate_optimizer_shards(folder);
+  nlohmann::json state = read_state(f);
+  state["files"] = describe_checkpoint_files(f);
+  write_text(f / kStateFile, state.dump(2));
+}
+
 void prune_checkpoints(const std::string& dir, int keep) {
-  // Removals a crash interrupted.
+  // Removals and saves a crash interrupted.
   for (const auto& entry : fs::directory_iterator(dir)) {
     const auto name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) == 0 && entry.path().extension() == kDeleting)
+    const auto extension = entry.path().extension();
+    if (name.rfind(kPrefix, 0) == 0 && (extension == kDeleting || extension == kPartial))
       fs::remove_all(entry.path());
   }
   auto folders = checkpoint_folders(dir);

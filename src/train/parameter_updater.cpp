@@ -8,6 +8,7 @@
 
 #include "swinpp/dist/gradient_reducer.h"
 #include "swinpp/dist/zero_optimizer.h"
+#include "swinpp/io/archive_file.h"
 #include "swinpp/optim/grad_clip.h"
 #include "swinpp/train/adamw_state.h"
 #include "swinpp/util/error.h"
@@ -73,7 +74,7 @@ class ReplicatedUpdater : public ParameterUpdater {
     } else {
       torch::serialize::OutputArchive archive;
       optimizer_.save(archive);
-      archive.save_to(file);
+      io::save_archive(archive, file);
     }
   }
 

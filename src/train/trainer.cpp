@@ -162,8 +162,13 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   std::optional<std::string> resume;
   if (!c.model.resume.empty())
     resume = c.model.resume;
-  else if (c.train.auto_resume)
-    resume = latest_checkpoint(s.checkpoint_dir(run_dir_));
+  else if (c.train.auto_resume) {
+    const IntactCheckpoint found = latest_intact_checkpoint(s.checkpoint_dir(run_dir_));
+    if (s.main())
+      for (const std::string& reason : found.damaged)
+        spdlog::warn("passing over a damaged checkpoint: {}", reason);
+    resume = found.folder;
+  }
   if (resume) {
     s.pos = load_checkpoint(*resume, s.parts());
     spdlog::info("resumed from {} at epoch {}, batch {}, step {}", *resume, s.pos.epoch,

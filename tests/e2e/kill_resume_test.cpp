@@ -9,6 +9,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "../train/train_fixture.h"
@@ -87,6 +90,52 @@ TEST(KillResume, SigkillThenRestartIsBitIdentical) {
   const auto b = final_weights(tmp.path / "killed" / c.model.name / c.tag);
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [key, value] : a) EXPECT_TRUE(torch::equal(value, b.at(key))) << key;
+}
+
+TEST(KillResume, SigkillAtRandomMomentsNeverLosesTheRun) {
+  TempDir tmp("swinpp_kills");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto c = tiny_config(data, (tmp.path / "straight").string());
+  c.train.epochs = 3;
+  c.train.save_steps = 1;  // a save (and a pruning) after every step
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(wait_exit(spawn_finetune(write_config(c, tmp.path / "straight.yaml"))), 0);
+  const auto straight_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+
+  c.output = (tmp.path / "killed").string();
+  const auto config = write_config(c, tmp.path / "killed.yaml");
+  const fs::path checkpoints = tmp.path / "killed" / c.model.name / c.tag / "checkpoints";
+  // Kills at random moments of the first third of a run's time (start-up,
+  // steps, saves, pruning), each restart resuming from what the previous left.
+  std::mt19937 random(20261130);
+  std::uniform_int_distribution<long> moment(0, straight_ms / 3);
+  int kills = 0;
+  std::set<std::string> resumed_from;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const auto latest = train::latest_checkpoint(checkpoints.string());
+    if (latest) resumed_from.insert(*latest);
+    const pid_t pid = spawn_finetune(config);
+    std::this_thread::sleep_for(std::chrono::milliseconds(moment(random)));
+    kill(pid, SIGKILL);
+    const int status = wait_exit(pid);
+    if (status == 0) break;  // it finished first
+    ASSERT_EQ(status, -SIGKILL) << read_log(config);
+    ++kills;
+  }
+  ASSERT_EQ(wait_exit(spawn_finetune(config)), 0) << read_log(config);
+  std::cout << kills << " kills over a " << straight_ms << " ms run; restarts from "
+            << resumed_from.size() << " different checkpoints\n";
+  EXPECT_GE(kills, 4);  // timing on a loaded machine varies; the counts are printed
+  EXPECT_GE(resumed_from.size(), 2u);
+
+  const auto a = final_weights(tmp.path / "straight" / c.model.name / c.tag);
+  const auto b = final_weights(tmp.path / "killed" / c.model.name / c.tag);
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [key, value] : a) EXPECT_TRUE(torch::equal(value, b.at(key))) << key;
+  for (const auto& entry : fs::directory_iterator(checkpoints))
+    EXPECT_EQ(entry.path().extension(), "") << "leftover " << entry.path();
 }
 
 }  // namespace

@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -37,6 +39,15 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The names of the entries of `dir`, sorted (temporary files included).
+inline std::vector<std::string> file_names(const ScratchDir& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file("")))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 /// Writes `bytes` to `path`, replacing it.
 inline void write_bytes(const std::string& path, const std::string& bytes) {

@@ -16,9 +16,9 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 /// offset + size.
 std::vector<uint8_t> read_file_range(const std::string& path, int64_t offset, int64_t size);
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder is
-/// written, flushed and renamed over `path`. Throws swinpp::Error naming the
-/// path on failure (the temporary file is removed).
+/// Writes `bytes` to `path` atomically (io::AtomicFileWriter: a temporary file
+/// in the same folder, synced to disk and renamed over `path`). Throws
+/// swinpp::Error naming the path on failure (the temporary file is removed).
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace swinpp::data

@@ -7,14 +7,15 @@
 
 namespace swinpp::io {
 
-/// Writes a file atomically. Bytes go to "PATH.tmp"; commit() flushes them to disk
+/// Writes a file atomically. Bytes go to a temporary file beside PATH
+/// ("PATH.tmp.<pid>.<n>", so concurrent writers never share one); commit() flushes them to disk
 /// (fsync), renames the temporary over PATH and syncs the directory, so a reader
 /// sees either the old file or the complete new one, never a partial file.
 /// Destroying the writer without commit() removes the temporary file.
 /// Every failure throws swinpp::Error naming the path and the system error.
 class AtomicFileWriter {
  public:
-  /// Creates (or truncates) PATH.tmp for writing.
+  /// Creates the temporary file for writing.
   explicit AtomicFileWriter(std::string path);
   ~AtomicFileWriter();
 
@@ -38,5 +39,8 @@ class AtomicFileWriter {
   int fd_ = -1;
   bool committed_ = false;
 };
+
+/// Writes `size` bytes from `data` to `path` with an AtomicFileWriter.
+void write_file_atomically(const std::string& path, const void* data, std::size_t size);
 
 }  // namespace swinpp::io

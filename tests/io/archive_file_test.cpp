@@ -1,0 +1,76 @@
+// LibTorch archives through the atomic writer: a failing write is an error
+// naming the file, never a crash, and the file it would have replaced survives.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
+#include "io_test_support.h"
+#include "swinpp/io/archive_file.h"
+
+namespace swinpp::io::testing {
+namespace {
+
+/// Limits the size of any file this process writes (RLIMIT_FSIZE) while it
+/// lives; writes past it fail with EFBIG instead of raising SIGXFSZ.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    saved_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limited);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::signal(SIGXFSZ, saved_handler_);
+  }
+
+ private:
+  rlimit saved_{};
+  sighandler_t saved_handler_;
+};
+
+torch::Tensor read_tensor(const std::string& path) {
+  torch::serialize::InputArchive in;
+  in.load_from(path);
+  torch::Tensor x;
+  in.read("x", x);
+  return x;
+}
+
+void save_tensor(const torch::Tensor& x, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  archive.write("x", x);
+  save_archive(archive, path);
+}
+
+TEST(ArchiveFile, RoundTripsAndLeavesNoTemporaryFile) {
+  ScratchDir dir;
+  const torch::Tensor x = torch::arange(1000, torch::kFloat32);
+  save_tensor(x, dir.file("state.pt"));
+  EXPECT_TRUE(torch::equal(read_tensor(dir.file("state.pt")), x));
+  EXPECT_EQ(file_names(dir), std::vector<std::string>{"state.pt"});
+}
+
+TEST(ArchiveFile, AFailingWriteThrowsNamingTheFileAndKeepsTheOldOne) {
+  ScratchDir dir;
+  const std::string path = dir.file("state.pt");
+  const torch::Tensor old = torch::ones({4});
+  save_tensor(old, path);
+  std::string message;
+  {
+    FileSizeLimit limit(64 << 10);
+    message = error_message([&] { save_tensor(torch::zeros({1 << 20}), path); });
+  }
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find(std::strerror(EFBIG)), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_TRUE(torch::equal(read_tensor(path), old));
+  EXPECT_EQ(file_names(dir), std::vector<std::string>{"state.pt"});
+}
+
+}  // namespace
+}  // namespace swinpp::io::testing
