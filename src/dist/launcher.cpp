@@ -16,6 +16,7 @@
 #include <map>
 #include <string>
 
+#include "store_connection.h"
 #include "swinpp/util/error.h"
 
 extern char** environ;
@@ -39,9 +40,14 @@ struct Child {
 /// The environment of one rank: this process's, with the launcher's variables set.
 std::vector<std::string> rank_environment(int rank, int nproc, int port) {
   const std::map<std::string, std::string> overrides = {
-      {"RANK", std::to_string(rank)},        {"LOCAL_RANK", std::to_string(rank)},
-      {"WORLD_SIZE", std::to_string(nproc)}, {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
-      {"MASTER_ADDR", "127.0.0.1"},          {"MASTER_PORT", std::to_string(port)}};
+      {"RANK", std::to_string(rank)},
+      {"LOCAL_RANK", std::to_string(rank)},
+      {"WORLD_SIZE", std::to_string(nproc)},
+      {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
+      {"MASTER_ADDR", "127.0.0.1"},
+      {"MASTER_PORT", std::to_string(port)},
+      {"TORCHELASTIC_USE_AGENT_STORE", "True"},  // this process hosts the store
+      {"TORCHELASTIC_RESTART_COUNT", "0"}};
   std::vector<std::string> entries;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string text(*entry);
@@ -178,7 +184,23 @@ int launch_local(int nproc, const std::vector<std::string>& argv, int master_por
     throw Error("launch_local: MASTER_PORT: expected 0 (any free port) or 1..65535, found " +
                 std::to_string(master_port));
   }
-  const int port = master_port == 0 ? find_free_port() : master_port;
+  // The forwarded signals are blocked first, so that the store's threads
+  // inherit the mask and the signals reach supervise() alone.
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    sigaddset(&forwarded, signal);
+  }
+  sigset_t original_mask;
+  pthread_sigmask(SIG_BLOCK, &forwarded, &original_mask);
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  try {
+    store = detail::host_agent_store(master_port);
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &original_mask, nullptr);
+    throw;
+  }
+  const int port = store->getPort();
 
   // Everything the children need is built before fork: a child of a
   // multi-threaded process may only make async-signal-safe calls before exec.
@@ -193,13 +215,6 @@ int launch_local(int nproc, const std::vector<std::string>& argv, int master_por
     env_pointers.push_back(c_strings(environment));
   }
 
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
-    sigaddset(&forwarded, signal);
-  }
-  sigset_t original_mask;
-  pthread_sigmask(SIG_BLOCK, &forwarded, &original_mask);
   const pid_t parent = getpid();
   std::vector<Child> children(static_cast<size_t>(nproc));
   spdlog::info("launch_local: {} ranks of {} on 127.0.0.1:{}", nproc, argv.front(), port);

@@ -35,4 +35,18 @@ c10::intrusive_ptr<c10d::Store> connect_store(const DistEnv& env,
   return c10::make_intrusive<c10d::PrefixStore>(prefix, store);
 }
 
+c10::intrusive_ptr<c10d::TCPStore> host_agent_store(int port) {
+  c10d::TCPStoreOptions options;
+  options.port = static_cast<std::uint16_t>(port);
+  options.isServer = true;
+  options.waitWorkers = false;  // the ranks connect as clients, whenever they start
+  try {
+    return c10::make_intrusive<c10d::TCPStore>("0.0.0.0", options);
+  } catch (const std::exception& e) {
+    throw Error("cannot host the rendezvous store on port " +
+                (port == 0 ? std::string("0 (any free port)") : std::to_string(port)) + ": " +
+                error_text(e));
+  }
+}
+
 }  // namespace swinpp::dist::detail

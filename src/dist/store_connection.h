@@ -3,6 +3,7 @@
 
 #include <c10/util/intrusive_ptr.h>
 #include <torch/csrc/distributed/c10d/Store.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <chrono>
 
@@ -18,5 +19,12 @@ namespace swinpp::dist::detail {
 /// peers do not arrive, within `timeout`.
 c10::intrusive_ptr<c10d::Store> connect_store(const DistEnv& env,
                                               std::chrono::milliseconds timeout);
+
+/// Hosts a store server for ranks that connect as clients (DistEnv::agent_store),
+/// as torchrun's agent does, listening on every interface at `port`; with port
+/// 0 the server binds a port of the kernel's choice, so no other process can
+/// take it between its choice and its use (getPort() tells it). Throws
+/// swinpp::Error naming the port when it cannot listen.
+c10::intrusive_ptr<c10d::TCPStore> host_agent_store(int port);
 
 }  // namespace swinpp::dist::detail

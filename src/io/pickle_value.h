@@ -26,7 +26,12 @@ struct PickleValue {
     dict,
     global,
     storage,
-    tensor
+    tensor,
+    /// An object made from a global outside the allowed set (the global itself,
+    /// an instance of it, or what a call to it returns), a set or bytes: an
+    /// inert placeholder named by `text` ("module.name"). Nothing is called or
+    /// built for it, and what would fill it is dropped.
+    placeholder
   };
   using Items = std::vector<PickleValue>;
   using Entries = std::vector<std::pair<PickleValue, PickleValue>>;
@@ -35,7 +40,7 @@ struct PickleValue {
   bool boolean = false;
   int64_t integer = 0;
   double floating = 0.0;
-  /// The value of a string, or "module.name" of a global.
+  /// The value of a string, or "module.name" of a global or placeholder.
   std::string text;
   /// Elements of a tuple or list.
   std::shared_ptr<Items> items;
@@ -73,6 +78,13 @@ struct PickleValue {
     return value;
   }
 
+  /// A placeholder for `name` ("module.name").
+  static PickleValue placeholder_for(std::string name) {
+    PickleValue value = of_kind(Kind::placeholder);
+    value.text = std::move(name);
+    return value;
+  }
+
   bool is(Kind expected) const { return kind == expected; }
 
   /// The Python name of this value's type, for error messages.
@@ -100,6 +112,8 @@ struct PickleValue {
         return "storage";
       case Kind::tensor:
         return "tensor";
+      case Kind::placeholder:
+        return "placeholder";
     }
     return "unknown";
   }

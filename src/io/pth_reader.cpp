@@ -86,6 +86,8 @@ TensorMap to_tensor_map(const PickleValue& dict, const std::string& where) {
       throw Error(where + ": a key of type " + std::string(key.type_name()) +
                   " is not a tensor name");
     }
+    if (value.is(Kind::placeholder))
+      throw Error(where + ": '" + key.text + "': " + detail::global_not_allowed(value.text));
     if (!value.is(Kind::tensor)) {
       throw Error(where + ": '" + key.text + "' is of type " + value.type_name() +
                   ", not a tensor");
@@ -98,11 +100,15 @@ TensorMap to_tensor_map(const PickleValue& dict, const std::string& where) {
 TensorMap select_state_dict(const PickleValue& root, const std::string& path,
                             const std::string& entry) {
   const std::string where = "'" + path + "'";
+  if (root.is(Kind::placeholder))
+    throw Error(where + ": the saved object: " + detail::global_not_allowed(root.text));
   if (!root.is(Kind::dict)) {
     throw Error(where + ": the saved object is of type " + std::string(root.type_name()) +
                 ", expected a dict");
   }
   if (const PickleValue* selected = find_entry(root, entry)) {
+    if (selected->is(Kind::placeholder))
+      throw Error(where + ": entry '" + entry + "': " + detail::global_not_allowed(selected->text));
     if (!selected->is(Kind::dict)) {
       throw Error(where + ": entry '" + entry + "' is of type " + selected->type_name() +
                   ", expected a state dict");

@@ -38,7 +38,13 @@ enum Opcode : unsigned char {
   kEmptyDict = '}',
   kEmptyTuple = ')',
   kBinFloat = 'G',
+  kBinBytes = 'B',
+  kShortBinBytes = 'C',
+  kPop = '0',
+  kPopMark = '1',
+  kDup = '2',
   kProto = 0x80,
+  kNewObj = 0x81,
   kTuple1 = 0x85,
   kTuple2 = 0x86,
   kTuple3 = 0x87,
@@ -46,9 +52,16 @@ enum Opcode : unsigned char {
   kNewFalse = 0x89,
   kLong1 = 0x8a,
   kShortBinUnicode = 0x8c,
+  kBinUnicode8 = 0x8d,
+  kBinBytes8 = 0x8e,
+  kEmptySet = 0x8f,
+  kAddItems = 0x90,
+  kFrozenSet = 0x91,
+  kNewObjEx = 0x92,
   kStackGlobal = 0x93,
   kMemoize = 0x94,
   kFrame = 0x95,
+  kByteArray8 = 0x96,
 };
 
 constexpr int kHighestProtocol = 5;
@@ -67,6 +80,12 @@ std::optional<torch::ScalarType> storage_dtype(const std::string& class_name) {
 }
 
 }  // namespace
+
+std::string global_not_allowed(const std::string& global) {
+  return "global '" + global +
+         "' is not allowed in a state dict (allowed: collections.OrderedDict, "
+         "torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.*Storage)";
+}
 
 RestrictedUnpickler::RestrictedUnpickler(std::string_view bytes, std::string source,
                                          StorageLoader load_storage)
@@ -137,9 +156,8 @@ void RestrictedUnpickler::push_global(const std::string& module, const std::stri
                         (name == "_rebuild_tensor_v2" || name == "_rebuild_parameter")) ||
                        (module == "torch" && storage_dtype(name).has_value());
   if (!allowed) {
-    fail("global '" + module + "." + name +
-         "' is not allowed in a state dict (allowed: collections.OrderedDict, "
-         "torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.*Storage)");
+    stack_.push_back(PickleValue::placeholder_for(module + "." + name));
+    return;
   }
   PickleValue global = PickleValue::of_kind(Kind::global);
   global.text = module + "." + name;
@@ -157,6 +175,7 @@ void RestrictedUnpickler::memo_get(uint64_t index) {
 void RestrictedUnpickler::set_items(PickleValue::Items items) {
   if (items.size() % 2 != 0) fail("SETITEMS with an odd number of items");
   PickleValue& target = top();
+  if (target.is(Kind::placeholder)) return;
   if (!target.is(Kind::dict)) fail(std::string("SETITEM on a value of type ") + target.type_name());
   for (std::size_t i = 0; i < items.size(); i += 2) {
     target.entries->emplace_back(std::move(items[i]), std::move(items[i + 1]));
@@ -165,6 +184,7 @@ void RestrictedUnpickler::set_items(PickleValue::Items items) {
 
 void RestrictedUnpickler::append_items(PickleValue::Items items) {
   PickleValue& target = top();
+  if (target.is(Kind::placeholder)) return;
   if (!target.is(Kind::list)) fail(std::string("APPEND on a value of type ") + target.type_name());
   for (auto& item : items) target.items->push_back(std::move(item));
 }
@@ -173,6 +193,10 @@ void RestrictedUnpickler::reduce() {
   PickleValue args = pop();
   PickleValue callable = pop();
   if (!args.is(Kind::tuple)) fail(std::string("REDUCE arguments of type ") + args.type_name());
+  if (callable.is(Kind::placeholder)) {
+    stack_.push_back(PickleValue::placeholder_for(callable.text));
+    return;
+  }
   if (!callable.is(Kind::global))
     fail(std::string("REDUCE calls a value of type ") + callable.type_name());
   const auto& arguments = *args.items;
@@ -191,10 +215,18 @@ void RestrictedUnpickler::reduce() {
   }
 }
 
+void RestrictedUnpickler::new_object(PickleValue cls) {
+  if (!cls.is(Kind::placeholder))
+    fail(std::string("NEWOBJ of a value of type ") + cls.type_name() +
+         (cls.is(Kind::global) ? " '" + cls.text + "'" : std::string()));
+  stack_.push_back(PickleValue::placeholder_for(cls.text));
+}
+
 void RestrictedUnpickler::build() {
   pop();  // the state: for an OrderedDict, attributes such as _metadata, not needed here
   const PickleValue& target = top();
-  if (!target.is(Kind::dict)) fail(std::string("BUILD on a value of type ") + target.type_name());
+  if (!target.is(Kind::dict) && !target.is(Kind::placeholder))
+    fail(std::string("BUILD on a value of type ") + target.type_name());
 }
 
 void RestrictedUnpickler::persistent_load() {
@@ -328,6 +360,55 @@ PickleValue RestrictedUnpickler::run() {
         PickleValue value = PickleValue::of_kind(Kind::string);
         value.text.assign(take(length), length);
         stack_.push_back(std::move(value));
+        break;
+      }
+      case kBinUnicode8: {
+        const auto length = take_unsigned(8);
+        PickleValue value = PickleValue::of_kind(Kind::string);
+        value.text.assign(take(length), length);
+        stack_.push_back(std::move(value));
+        break;
+      }
+      case kShortBinBytes:
+      case kBinBytes:
+      case kBinBytes8:
+      case kByteArray8: {
+        const std::size_t width = opcode == kShortBinBytes ? 1 : opcode == kBinBytes ? 4 : 8;
+        take(take_unsigned(width));
+        stack_.push_back(PickleValue::placeholder_for(opcode == kByteArray8 ? "builtins.bytearray"
+                                                                            : "builtins.bytes"));
+        break;
+      }
+      case kEmptySet:
+        stack_.push_back(PickleValue::placeholder_for("builtins.set"));
+        break;
+      case kAddItems:
+        pop_to_mark();
+        if (!top().is(Kind::placeholder))
+          fail(std::string("ADDITEMS on a value of type ") + top().type_name());
+        break;
+      case kFrozenSet:
+        pop_to_mark();
+        stack_.push_back(PickleValue::placeholder_for("builtins.frozenset"));
+        break;
+      case kPop:
+        pop();
+        break;
+      case kPopMark:
+        pop_to_mark();
+        break;
+      case kDup:
+        stack_.push_back(top());
+        break;
+      case kNewObj: {
+        pop();  // the arguments
+        new_object(pop());
+        break;
+      }
+      case kNewObjEx: {
+        pop();  // the keyword arguments
+        pop();  // the arguments
+        new_object(pop());
         break;
       }
       case kEmptyTuple:

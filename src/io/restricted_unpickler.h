@@ -18,14 +18,22 @@ namespace swinpp::io::detail {
 using StorageLoader =
     std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype, int64_t numel)>;
 
+/// The error text for a global a state dict may not hold, listing those it may.
+std::string global_not_allowed(const std::string& global);
+
 /// Unpickles the data.pkl record of a torch.save zip archive without executing
-/// anything: the opcodes of pickle protocols 2-4 that torch.save emits for
-/// containers, numbers and strings, and only the globals a state dict needs
-/// (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and _rebuild_parameter,
-/// torch.*Storage). Persistent ids ('storage', type, key, location, numel) are
-/// resolved through `load_storage`, once per key, so tensors that share a storage
-/// share memory. Any other global or opcode, a truncated stream or an out-of-range
-/// view is a swinpp::Error naming `source`, the byte offset and what was found.
+/// anything: the opcodes of pickle protocols 2-5 that torch.save emits for
+/// objects, containers, numbers and strings. Only the globals a state dict needs
+/// are built (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and
+/// _rebuild_parameter, torch.*Storage); any other global, and every object made
+/// from one (REDUCE, NEWOBJ, BUILD, SETITEMS, APPENDS on it), becomes an inert
+/// placeholder naming it, as do sets and bytes, so that a training checkpoint
+/// whose other entries hold a configuration object still yields its state dict.
+/// The caller refuses placeholders where it expects tensors (global_not_allowed).
+/// Persistent ids ('storage', type, key, location, numel) are resolved through
+/// `load_storage`, once per key, so tensors that share a storage share memory. An
+/// unknown opcode, a truncated stream or an out-of-range view is a swinpp::Error
+/// naming `source`, the byte offset and what was found.
 class RestrictedUnpickler {
  public:
   RestrictedUnpickler(std::string_view bytes, std::string source, StorageLoader load_storage);
@@ -49,6 +57,7 @@ class RestrictedUnpickler {
   void set_items(PickleValue::Items items);
   void append_items(PickleValue::Items items);
   void reduce();
+  void new_object(PickleValue cls);
   void build();
   void persistent_load();
   PickleValue rebuild_tensor(const PickleValue::Items& args) const;

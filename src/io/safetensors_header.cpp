@@ -1,5 +1,6 @@
 #include "safetensors_header.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <optional>
@@ -113,6 +114,26 @@ SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& valu
   return entry;
 }
 
+/// Throws when two non-empty tensors share bytes of the data section.
+void check_no_overlap(const std::vector<SafetensorsEntry>& entries, const std::string& where) {
+  std::vector<const SafetensorsEntry*> by_begin;
+  for (const SafetensorsEntry& entry : entries)
+    if (entry.end > entry.begin) by_begin.push_back(&entry);
+  std::sort(
+      by_begin.begin(), by_begin.end(),
+      [](const SafetensorsEntry* a, const SafetensorsEntry* b) { return a->begin < b->begin; });
+  const auto range = [](const SafetensorsEntry& e) {
+    return "[" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ")";
+  };
+  for (std::size_t i = 1; i < by_begin.size(); ++i) {
+    const SafetensorsEntry& previous = *by_begin[i - 1];
+    const SafetensorsEntry& next = *by_begin[i];
+    if (next.begin < previous.end)
+      throw Error(where + ": the data_offsets of tensors '" + previous.name + "' " +
+                  range(previous) + " and '" + next.name + "' " + range(next) + " overlap");
+  }
+}
+
 StringMap parse_metadata(const nlohmann::json& value, const std::string& where) {
   if (!value.is_object()) {
     throw Error(where + ": __metadata__ must be an object of strings, found " + value.dump());
@@ -190,6 +211,7 @@ SafetensorsHeader parse_safetensors_header(std::string_view json_text, std::uint
       result.entries.push_back(parse_entry(name, value, data_size, where));
     }
   }
+  check_no_overlap(result.entries, where);
   return result;
 }
 

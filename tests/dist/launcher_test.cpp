@@ -1,6 +1,9 @@
 // launch_local: environment of the ranks, failure handling, signal forwarding.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +93,37 @@ TEST(LaunchLocal, ForwardsSigtermToTheRanks) {
   ASSERT_EQ(waitpid(launcher, &status, 0), launcher);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 5);
+}
+
+TEST(LaunchLocal, TheStoreListensOnThePortTheRanksAreGiven) {
+  testing::TempDir dir;
+  // The ranks connect as clients to the launcher's store at MASTER_PORT.
+  const std::string file = dir.path().string() + "/port";
+  ASSERT_EQ(launch_local(1, shell("echo $MASTER_PORT $TORCHELASTIC_USE_AGENT_STORE > " + file), 0),
+            0);
+  std::ifstream in(file);
+  int port = 0;
+  std::string agent_store;
+  in >> port >> agent_store;
+  EXPECT_EQ(agent_store, "True");
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0)
+      << "the store's port is released once the ranks are done";
+  ASSERT_EQ(::listen(fd, 1), 0);
+  // A port someone else holds is an error naming it, before any rank starts.
+  try {
+    launch_local(1, shell("true"), port);
+    ADD_FAILURE() << "expected an error for the taken port " << port;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("port " + std::to_string(port)), std::string::npos)
+        << e.what();
+  }
+  ::close(fd);
 }
 
 TEST(LaunchLocal, RejectsBadArguments) {

@@ -58,8 +58,9 @@ def write_safetensors(path, tensors):
         out.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
 
 
-sd = state_dict()
-torch.save({"model": sd, "epoch": 5, "lr": 0.1, "names": ["a", "b"], "big": 2**40, "neg": -7,
-            "flag": True, "none": None}, "torch_save_mixed.pth")
-torch.save(sd, "torch_save_protocol4.pth", pickle_protocol=4)
-write_safetensors("torch_save_expected.safetensors", sd)
+if __name__ == "__main__":
+    sd = state_dict()
+    torch.save({"model": sd, "epoch": 5, "lr": 0.1, "names": ["a", "b"], "big": 2**40, "neg": -7,
+                "flag": True, "none": None}, "torch_save_mixed.pth")
+    torch.save(sd, "torch_save_protocol4.pth", pickle_protocol=4)
+    write_safetensors("torch_save_expected.safetensors", sd)
