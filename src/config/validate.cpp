@@ -188,6 +188,7 @@ void validate_train(const TrainConfig& train, std::size_t stages) {
   check_min("TRAIN.SAVE_STEPS", train.save_steps, 0);
   check_min("TRAIN.PREVIEW_STEPS", train.preview_steps, 0);
   check_one_of("TRAIN.AMP_DTYPE", train.amp_dtype, {"bfloat16", "float16"});
+  check_min("TRAIN.MAX_SKIPPED_STEPS", train.max_skipped_steps, 1);
 }
 
 void validate_aug(const AugConfig& aug) {

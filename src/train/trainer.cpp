@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -197,6 +198,37 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
 
 Trainer::~Trainer() = default;
 
+namespace {
+
+/// Where a non-finite step shows: the loss, parameters whose values are not
+/// finite, and parameters whose gradients are not finite, the last of them in
+/// registration order first (backward reaches the modules near the loss first).
+std::string describe_non_finite(const torch::nn::Module& module, bool loss_finite) {
+  std::vector<std::string> bad_values;
+  std::vector<std::string> bad_gradients;
+  for (const auto& item : module.named_parameters()) {
+    const torch::Tensor& value = item.value();
+    if (!torch::isfinite(value).all().item<bool>()) bad_values.push_back(item.key());
+    const torch::Tensor& grad = value.grad();
+    if (grad.defined() && !torch::isfinite(grad).all().item<bool>())
+      bad_gradients.push_back(item.key());
+  }
+  std::string text = loss_finite ? "the loss is finite" : "the loss is not finite";
+  if (!bad_values.empty())
+    text += fmt::format("; {} parameters are not finite, first '{}'", bad_values.size(),
+                        bad_values.front());
+  if (!bad_gradients.empty())
+    text += fmt::format(
+        "; the gradients of {} parameters are not finite, nearest the loss '{}' (module '{}')",
+        bad_gradients.size(), bad_gradients.back(),
+        bad_gradients.back().substr(0, bad_gradients.back().rfind('.')));
+  else
+    text += "; every gradient is finite";
+  return text;
+}
+
+}  // namespace
+
 std::map<std::string, double> Trainer::fit() {
   auto& s = *s_;
   const auto& c = s.cfg;
@@ -238,6 +270,11 @@ std::map<std::string, double> Trainer::fit() {
   const int64_t first_step = s.pos.step;
   double loss_sum = 0.0, norm = 0.0;
   int64_t loss_count = 0, images = 0, skipped = 0;
+  // This step's micro-batch losses, and the last step whose loss was finite.
+  double step_loss_sum = 0.0;
+  bool step_loss_finite = true;
+  int64_t consecutive_skipped = 0;
+  std::optional<std::pair<int64_t, double>> last_finite;  // (step, loss)
   auto window_start = std::chrono::steady_clock::now();
   bool stop = s.pos.step >= total_steps;
   while (!stop && s.pos.epoch < c.train.epochs) {
@@ -258,14 +295,18 @@ std::map<std::string, double> Trainer::fit() {
         loss = s.task->loss(*batch, gen);
       }
       s.scaler->scale(loss / static_cast<double>(accum)).backward();
-      loss_sum += loss.item<double>();
+      const double loss_value = loss.item<double>();
+      loss_sum += loss_value;
+      step_loss_sum += loss_value;
+      step_loss_finite = step_loss_finite && std::isfinite(loss_value);
       ++loss_count;
       images += batch->images.size(0);
       s.pos.next_batch = batch->batch_index + 1;
       if (s.pos.next_batch % accum != 0) continue;
 
       s.updater->finish_backward();
-      bool finite = s.scaler->unscale_and_check(params);
+      const bool gradients_finite = s.scaler->unscale_and_check(params);
+      bool finite = gradients_finite && step_loss_finite;
       if (world > 1) {  // sharded ranks checked only their own gradients: agree on skipping
         torch::Tensor found_inf = torch::full({1}, finite ? 0.0f : 1.0f, on_device);
         s.comm->all_reduce_max(found_inf);
@@ -274,12 +315,32 @@ std::map<std::string, double> Trainer::fit() {
       norm = s.updater->clip_grad_norm(c.train.clip_grad);
       if (finite) {
         s.updater->step();
+        consecutive_skipped = 0;
+        last_finite = std::make_pair(s.pos.step + 1, step_loss_sum / static_cast<double>(accum));
       } else {
         ++skipped;
+        ++consecutive_skipped;
+        if (c.train.stop_at_non_finite)
+          throw Error(fmt::format("step {}: {} (TRAIN.STOP_AT_NON_FINITE)", s.pos.step + 1,
+                                  describe_non_finite(*s.module, step_loss_finite)));
+        if (consecutive_skipped >= c.train.max_skipped_steps) {
+          const auto checkpoint = latest_checkpoint(s.checkpoint_dir(run_dir_));
+          throw Error(fmt::format(
+              "step {}: {} steps in a row had a non-finite loss or gradients and were skipped "
+              "(TRAIN.MAX_SKIPPED_STEPS {}); {}; last good checkpoint: {}",
+              s.pos.step + 1, consecutive_skipped, c.train.max_skipped_steps,
+              last_finite ? fmt::format("last finite loss {:.6g} at step {}", last_finite->second,
+                                        last_finite->first)
+                          : std::string("no step of this run had a finite loss"),
+              checkpoint ? *checkpoint : std::string("none")));
+        }
         if (s.main())
-          spdlog::warn("step {}: non-finite gradients, update skipped (loss scale {:g})",
-                       s.pos.step + 1, s.scaler->current_scale());
+          spdlog::warn("step {}: non-finite {}, update skipped ({} in a row; loss scale {:g})",
+                       s.pos.step + 1, step_loss_finite ? "gradients" : "loss", consecutive_skipped,
+                       s.scaler->current_scale());
       }
+      step_loss_sum = 0.0;
+      step_loss_finite = true;
       s.scaler->update(!finite);
       s.updater->zero_grad();
       if (s.ema) s.ema->update(*s.module);

@@ -81,6 +81,8 @@ const std::vector<std::pair<std::string, std::string>> kEveryKeyChanged = {
     {"TRAIN.SAVE_STEPS", "500"},
     {"TRAIN.PREVIEW_STEPS", "100"},
     {"TRAIN.AMP_DTYPE", "float16"},
+    {"TRAIN.MAX_SKIPPED_STEPS", "4"},
+    {"TRAIN.STOP_AT_NON_FINITE", "true"},
     {"AUG.COLOR_JITTER", "0.0"},
     {"AUG.AUTO_AUGMENT", "''"},
     {"AUG.REPROB", "0.0"},

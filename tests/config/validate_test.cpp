@@ -99,6 +99,7 @@ TEST(Validate, EveryRuleNamesItsKey) {
       {"TRAIN.SAVE_STEPS", [](Config& c) { c.train.save_steps = -1; }},
       {"TRAIN.PREVIEW_STEPS", [](Config& c) { c.train.preview_steps = -1; }},
       {"TRAIN.AMP_DTYPE", [](Config& c) { c.train.amp_dtype = "float32"; }},
+      {"TRAIN.MAX_SKIPPED_STEPS", [](Config& c) { c.train.max_skipped_steps = 0; }},
       {"AUG.REPROB", [](Config& c) { c.aug.reprob = 1.5; }},
       {"AUG.REMODE", [](Config& c) { c.aug.remode = "zero"; }},
       {"AUG.CUTMIX_MINMAX",

@@ -26,6 +26,8 @@
 ///   TRAIN.CHECKPOINT_STAGES                [USE_CHECKPOINT] * stages
 ///   TRAIN.SAVE_STEPS                       0      checkpoint every N steps (0 = off)
 ///   TRAIN.AMP_DTYPE                        bfloat16 (or float16)
+///   TRAIN.MAX_SKIPPED_STEPS                10     stop after N consecutive non-finite steps
+///   TRAIN.STOP_AT_NON_FINITE               false  stop at the first non-finite step
 ///   DIST.{BACKEND, TIMEOUT_S, ZERO_STAGE}  auto, 1800, 0
 namespace swinpp::config {
 

@@ -100,13 +100,19 @@ struct TrainConfig {
   int64_t preview_steps = 0;
   /// TRAIN.AMP_DTYPE (swinpp): autocast type when AMP_ENABLE, bfloat16 or float16.
   std::string amp_dtype = "bfloat16";
+  /// TRAIN.MAX_SKIPPED_STEPS (swinpp): the run stops after this many consecutive
+  /// optimizer steps skipped for a non-finite loss or gradients (>= 1).
+  int64_t max_skipped_steps = 10;
+  /// TRAIN.STOP_AT_NON_FINITE (swinpp): stop at the first non-finite loss or
+  /// gradient instead of skipping the step, naming where it appeared.
+  bool stop_at_non_finite = false;
 
   /// Every field, for comparisons.
   auto fields() const {
     return std::tie(start_epoch, epochs, warmup_epochs, weight_decay, base_lr, warmup_lr, min_lr,
                     clip_grad, auto_resume, accumulation_steps, use_checkpoint, layer_decay,
                     lr_scheduler, optimizer, scale_lr, ema, checkpoint_stages, save_steps,
-                    preview_steps, amp_dtype);
+                    preview_steps, amp_dtype, max_skipped_steps, stop_at_non_finite);
   }
 };
 
