@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "config_builder.h"
@@ -30,8 +31,14 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 
 YAML::Node read_yaml_file(const fs::path& path, const std::string& included_by) {
   const std::string origin = included_by.empty() ? "" : " (a BASE of " + included_by + ")";
-  if (!fs::is_regular_file(path))
-    throw Error("config file " + path.string() + origin + " not found");
+  std::error_code status;
+  if (!fs::is_regular_file(path, status)) {
+    // A path the system cannot look up (a name over NAME_MAX, a loop of links)
+    // is reported with the reason, a missing one as not found.
+    const bool missing = !status || status == std::errc::no_such_file_or_directory;
+    throw Error("config file " + path.string() + origin +
+                (missing ? " not found" : " cannot be read: " + status.message()));
+  }
   try {
     return YAML::LoadFile(path.string());
   } catch (const YAML::BadFile&) {

@@ -71,8 +71,18 @@ std::string render_metrics_svg(const std::string& metrics_path) {
     } catch (const nlohmann::json::exception& e) {
       throw Error(fmt::format("'{}' line {} is not JSON: {}", metrics_path, line_no, e.what()));
     }
-    const double step = j.value("step", 0.0);
-    const std::string event = j.value("event", "");
+    if (!j.is_object()) {
+      throw Error(fmt::format("'{}' line {} is not a JSON object", metrics_path, line_no));
+    }
+    // A record's fields are read only when they have the expected type: a
+    // non-finite value is written as null (see MetricsLog::write).
+    const auto step_field = j.find("step");
+    const double step =
+        step_field != j.end() && step_field->is_number() ? step_field->get<double>() : 0.0;
+    const auto event_field = j.find("event");
+    const std::string event = event_field != j.end() && event_field->is_string()
+                                  ? event_field->get<std::string>()
+                                  : std::string();
     for (const auto& [key, value] : j.items()) {
       if (!value.is_number()) continue;
       const double v = value.get<double>();

@@ -122,6 +122,13 @@ TEST(LoadConfig, MissingFilesAreNamed) {
                       {"gone.yaml", "not found", "main.yaml"});
 }
 
+TEST(LoadConfig, ABasePathTheSystemCannotLookUpIsAnError) {
+  TempDir dir;
+  const std::string main = dir.write("main.yaml", "BASE: [" + std::string(300, 'a') + ".yaml]\n");
+  expect_contains_all(error_message([&] { load_config(main); }),
+                      {"cannot be read", "File name too long", "main.yaml"});
+}
+
 TEST(LoadConfig, BaseMustBeAListOfFiles) {
   TempDir dir;
   const std::string main = dir.write("main.yaml", "BASE: other.yaml\n");

@@ -189,6 +189,18 @@ TEST(PthReader, AcceptsABareStateDict) {
   EXPECT_TRUE(torch::equal(tensors.at("x"), torch::tensor({5, 6}, torch::kUInt8)));
 }
 
+TEST(PthReader, ADeeplyNestedPickleIsAnErrorNotAStackOverflow) {
+  ScratchDir dir;
+  const std::string path = dir.file("deep.pth");
+  constexpr std::size_t kDepth = 1000000;
+  // [[[...]]]: kDepth empty lists, each appended to the one before.
+  PickleWriter pickle;
+  pickle.proto().raw(std::string(kDepth, ']')).raw(std::string(kDepth - 1, 'a')).stop();
+  write_archive(path, pickle.bytes());
+  const std::string message = error_message([&] { load_pth_state_dict(path); });
+  EXPECT_NE(message.find("expected a dict"), std::string::npos) << message;
+}
+
 TEST(PthReader, EveryTruncatedPickleIsAnError) {
   ScratchDir dir;
   const std::string path = dir.file("cut.pth");

@@ -45,5 +45,22 @@ TEST(MetricsPlot, MissingOrBrokenFilesAreErrors) {
   }
 }
 
+TEST(MetricsPlot, FieldsOfAnotherTypeAreSkippedAndNonObjectsAreErrors) {
+  TempDir tmp("swinpp_plot_types");
+  const auto path = (tmp.path / "metrics.jsonl").string();
+  std::ofstream(path) << "{\"event\": \"train\", \"step\": null, \"loss\": 1}\n"
+                      << "{\"event\": 3, \"step\": \"2\", \"loss\": null}\n"
+                      << "{\"event\": \"train\", \"step\": 3, \"loss\": null, \"lr\": 0.1}\n";
+  EXPECT_EQ(count(train::render_metrics_svg(path), "<polyline"), 2);  // loss, lr
+  std::ofstream(path, std::ios::app) << "[1, 2]\n";
+  try {
+    train::render_metrics_svg(path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 4 is not a JSON object"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace swinpp::testing
