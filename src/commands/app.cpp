@@ -5,6 +5,7 @@
 #include <torch/cuda.h>
 
 #include <chrono>
+#include <iostream>
 
 #include "command_common.h"
 #include "swinpp/config/config_io.h"
@@ -67,9 +68,26 @@ RankContext join_ranks(CommonOptions options, const std::string& device) {
   return {env, std::move(cfg), resolved, std::move(communicator)};
 }
 
-void log_load_report(const std::string& path, const io::LoadReport& report) {
+void check_loaded_weights(const std::string& path, const io::LoadReport& report) {
   spdlog::info("loaded {} tensors from {}", report.loaded.size(), path);
-  if (!report.complete()) spdlog::warn("{}", report.summary());
+  if (report.missing.empty() && report.mismatched.empty()) {
+    if (!report.unexpected.empty()) spdlog::warn("{}", report.summary());
+    return;
+  }
+  std::string problems;
+  if (!report.missing.empty()) {
+    problems = fmt::format("{} tensors of the model are missing (first '{}')",
+                           report.missing.size(), report.missing.front());
+  }
+  if (!report.mismatched.empty()) {
+    const io::ShapeMismatch& first = report.mismatched.front();
+    problems +=
+        fmt::format("{}{} have another shape (first '{}': the model's [{}], the file's [{}])",
+                    problems.empty() ? "" : ", ", report.mismatched.size(), first.name,
+                    fmt::join(first.expected, ", "), fmt::join(first.found, ", "));
+  }
+  throw Error("weights '" + path + "' do not fit the model the configuration describes: " +
+              problems + "; check MODEL.* (or --opts) against the checkpoint");
 }
 
 int run(int argc, char** argv) {
@@ -103,7 +121,18 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+      return app.exit(e);  // --help
+    // A usage error: one line naming the argument, and exit code 2.
+    std::string message = e.what();
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::string commands;
+      for (const CLI::App* command : app.get_subcommands({}))
+        commands += (commands.empty() ? "" : ", ") + command->get_name();
+      message = fmt::format("unknown command '{}'; the commands are {}", argv[1], commands);
+    }
+    std::cerr << "swinpp: error: " << message << " (see --help)\n";
+    return kUsageErrorCode;
   }
   return exit_code;
 }

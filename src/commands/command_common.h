@@ -49,8 +49,11 @@ struct RankContext {
 /// DIST.TIMEOUT_S).
 RankContext join_ranks(CommonOptions options, const std::string& device);
 
-/// Logs a weight load: counts, then every missing, unexpected or mismatched name.
-void log_load_report(const std::string& path, const io::LoadReport& report);
+/// Logs a weight load of an inference command (eval, predict, forward,
+/// visualize), warning of tensors the model does not use. Throws swinpp::Error
+/// naming `path` when a tensor of the model is missing or of another shape: the
+/// weights do not fit the configured model, whose output would be meaningless.
+void check_loaded_weights(const std::string& path, const io::LoadReport& report);
 
 void add_info_command(CLI::App& app);
 void add_forward_command(CLI::App& app);

@@ -20,7 +20,7 @@ struct EvalOptions {
 void run_eval(const EvalOptions& options) {
   const auto cfg = prepare(options.common);
   SwinTransformerV2 model(train::swinv2_options(cfg));
-  log_load_report(options.weights, train::load_backbone_weights(*model, options.weights));
+  check_loaded_weights(options.weights, train::load_backbone_weights(*model, options.weights));
   const auto folder = !options.data.empty()
                           ? options.data
                           : (std::filesystem::path(cfg.data.data_path) / "val").string();

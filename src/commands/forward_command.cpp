@@ -59,7 +59,7 @@ void run_forward(const ForwardOptions& options) {
   if (options.simmim) {
     SimMIM model(train::swinv2_options(cfg), train::simmim_options(cfg));
     if (!options.weights.empty())
-      log_load_report(options.weights, train::load_simmim_weights(*model, options.weights));
+      check_loaded_weights(options.weights, train::load_simmim_weights(*model, options.weights));
     model->eval();
     const auto mask = require(inputs, "mask", options.input);  // [B, H/p, W/p]
     auto result = model->forward(x, mask, /*collect=*/true);
@@ -70,7 +70,7 @@ void run_forward(const ForwardOptions& options) {
   } else {
     SwinTransformerV2 model(train::swinv2_options(cfg));
     if (!options.weights.empty())
-      log_load_report(options.weights, train::load_backbone_weights(*model, options.weights));
+      check_loaded_weights(options.weights, train::load_backbone_weights(*model, options.weights));
     model->eval();
     auto f = model->forward_features(x, {}, /*collect=*/true);
     const auto logits = model->forward_head(f.tokens);  // [B, classes]

@@ -37,7 +37,7 @@ void add_launch_command(CLI::App& app, int& exit_code) {
       "--config C): each gets RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR=127.0.0.1 and MASTER_PORT; "
       "if one fails the others are stopped and its exit code is returned");
   cmd->add_option("--nproc,-n", options->nproc, "ranks to start (one per GPU on a GPU host)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 65536));
   cmd->add_option("--master-port", options->master_port,
                   "port of the rendezvous store on 127.0.0.1 (default: a free one)")
       ->check(CLI::Range(0, 65535));

@@ -36,7 +36,7 @@ std::vector<std::string> read_labels(const std::string& path) {
 void run_predict(const PredictOptions& options) {
   const auto cfg = prepare(options.common);
   SwinTransformerV2 model(train::swinv2_options(cfg));
-  log_load_report(options.weights, train::load_backbone_weights(*model, options.weights));
+  check_loaded_weights(options.weights, train::load_backbone_weights(*model, options.weights));
   model->eval();
   const auto labels = read_labels(options.labels);
   const data::EvalTransform transform(train::eval_transform_options(cfg));

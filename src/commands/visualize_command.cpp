@@ -27,7 +27,7 @@ struct VisualizeOptions {
 void run_visualize(const VisualizeOptions& options) {
   const auto cfg = prepare(options.common);
   SimMIM model(train::swinv2_options(cfg), train::simmim_options(cfg));
-  log_load_report(options.weights, train::load_simmim_weights(*model, options.weights));
+  check_loaded_weights(options.weights, train::load_simmim_weights(*model, options.weights));
   const data::EvalTransform transform(train::eval_transform_options(cfg));
   const train::MaskGenerator masks(cfg.data.img_size, cfg.data.mask_patch_size,
                                    cfg.model.swinv2.patch_size, cfg.data.mask_ratio);

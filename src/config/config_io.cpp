@@ -32,6 +32,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 YAML::Node read_yaml_file(const fs::path& path, const std::string& included_by) {
   const std::string origin = included_by.empty() ? "" : " (a BASE of " + included_by + ")";
   std::error_code status;
+  if (fs::is_directory(path, status))
+    throw Error("config file " + path.string() + origin + " is a folder, expected a YAML file");
   if (!fs::is_regular_file(path, status)) {
     // A path the system cannot look up (a name over NAME_MAX, a loop of links)
     // is reported with the reason, a missing one as not found.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <unordered_set>
 
 #include "swinpp/util/error.h"
 
@@ -65,6 +66,9 @@ enum Opcode : unsigned char {
 };
 
 constexpr int kHighestProtocol = 5;
+
+/// Containers visited, over a whole pickle, looking for reference cycles.
+constexpr std::size_t kMaxCycleCheckSteps = 50'000'000;
 
 std::optional<torch::ScalarType> storage_dtype(const std::string& class_name) {
   static const std::map<std::string, torch::ScalarType> kStorages{
@@ -172,11 +176,41 @@ void RestrictedUnpickler::memo_get(uint64_t index) {
   stack_.push_back(found->second);
 }
 
+void RestrictedUnpickler::refuse_cycle(const PickleValue& item, const void* container,
+                                       const char* kind) {
+  if (!item.items && !item.entries) return;
+  std::vector<const PickleValue*> pending{&item};
+  std::unordered_set<const void*> visited;
+  while (!pending.empty()) {
+    const PickleValue* value = pending.back();
+    pending.pop_back();
+    const void* own = value->items ? static_cast<const void*>(value->items.get())
+                                   : static_cast<const void*>(value->entries.get());
+    if (own == nullptr || !visited.insert(own).second) continue;
+    if (own == container)
+      fail(std::string("a ") + kind +
+           " that contains itself (a state dict holds no reference cycles)");
+    if (++cycle_check_steps_ > kMaxCycleCheckSteps)
+      fail("more shared containers than a state dict holds");
+    if (value->items)
+      for (const PickleValue& element : *value->items) pending.push_back(&element);
+    if (value->entries) {
+      for (const auto& [key, element] : *value->entries) {
+        pending.push_back(&key);
+        pending.push_back(&element);
+      }
+    }
+  }
+}
+
 void RestrictedUnpickler::set_items(PickleValue::Items items) {
   if (items.size() % 2 != 0) fail("SETITEMS with an odd number of items");
   PickleValue& target = top();
   if (target.is(Kind::placeholder)) return;
   if (!target.is(Kind::dict)) fail(std::string("SETITEM on a value of type ") + target.type_name());
+  // Only a dict referenced from elsewhere too (the memo) can end up inside its items.
+  if (target.entries.use_count() > 1)
+    for (const PickleValue& item : items) refuse_cycle(item, target.entries.get(), "dict");
   for (std::size_t i = 0; i < items.size(); i += 2) {
     target.entries->emplace_back(std::move(items[i]), std::move(items[i + 1]));
   }
@@ -186,6 +220,8 @@ void RestrictedUnpickler::append_items(PickleValue::Items items) {
   PickleValue& target = top();
   if (target.is(Kind::placeholder)) return;
   if (!target.is(Kind::list)) fail(std::string("APPEND on a value of type ") + target.type_name());
+  if (target.items.use_count() > 1)
+    for (const PickleValue& item : items) refuse_cycle(item, target.items.get(), "list");
   for (auto& item : items) target.items->push_back(std::move(item));
 }
 

@@ -54,6 +54,10 @@ class RestrictedUnpickler {
   void push_global(const std::string& module, const std::string& name);
   void memo_put(uint64_t index);
   void memo_get(uint64_t index);
+  /// Fails when `container` (the items or entries of the list or dict being
+  /// filled) is reachable from `item`: the pickle would build a reference cycle,
+  /// which shared ownership could never free.
+  void refuse_cycle(const PickleValue& item, const void* container, const char* kind);
   void set_items(PickleValue::Items items);
   void append_items(PickleValue::Items items);
   void reduce();
@@ -71,6 +75,7 @@ class RestrictedUnpickler {
   std::vector<std::size_t> marks_;
   std::unordered_map<uint64_t, PickleValue> memo_;
   std::map<std::string, torch::Tensor> storages_;
+  std::size_t cycle_check_steps_ = 0;
 };
 
 }  // namespace swinpp::io::detail

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <vector>
 
 #include "checkpoint_manifest.h"
@@ -53,10 +54,31 @@ std::string read_text(const fs::path& path) {
 }
 
 nlohmann::json read_state(const fs::path& folder) {
+  nlohmann::json state;
   try {
-    return nlohmann::json::parse(read_text(folder / kStateFile));
+    state = nlohmann::json::parse(read_text(folder / kStateFile));
   } catch (const nlohmann::json::exception& e) {
     throw Error("checkpoint '" + folder.string() + "' has a malformed state.json: " + e.what());
+  }
+  if (!state.is_object())
+    throw Error("checkpoint '" + folder.string() + "': state.json holds a " + state.type_name() +
+                ", expected an object");
+  return state;
+}
+
+/// The field `key` of a checkpoint's state as a T, or `fallback` when absent.
+template <typename T>
+T state_field(const nlohmann::json& state, const char* key, const fs::path& folder,
+              std::optional<T> fallback = std::nullopt) {
+  if (!state.contains(key)) {
+    if (fallback) return *fallback;
+    throw Error("checkpoint '" + folder.string() + "': state.json has no '" + key + "'");
+  }
+  try {
+    return state.at(key).get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("checkpoint '" + folder.string() + "': state.json field '" + key +
+                "' has the wrong type: " + e.what());
   }
 }
 
@@ -143,9 +165,10 @@ TrainingPosition load_checkpoint(const std::string& folder, const CheckpointPart
     throw Error("'" + folder + "' is not a complete swinpp checkpoint (no COMPLETE marker)");
   verify_checkpoint(f);
   const auto state = read_state(f);
-  if (state.value("task", "") != parts.task)
-    throw Error("checkpoint '" + folder + "' is from a '" + state.value("task", "") +
-                "' run, not '" + parts.task + "'");
+  const auto task = state_field<std::string>(state, "task", f, std::string());
+  if (task != parts.task)
+    throw Error("checkpoint '" + folder + "' is from a '" + task + "' run, not '" + parts.task +
+                "'");
   io::load_state_dict(*parts.model, io::load_safetensors((f / "model.safetensors").string()),
                       io::LoadOptions{/*strict=*/true, false});
   if (parts.ema) {
@@ -159,10 +182,10 @@ TrainingPosition load_checkpoint(const std::string& folder, const CheckpointPart
   archive.read("scaler", scaler);
   parts.scaler->load(scaler);
   TrainingPosition p;
-  p.epoch = state.at("epoch");
-  p.next_batch = state.at("next_batch");
-  p.step = state.at("step");
-  p.epoch_end = state.value("epoch_end", false);
+  p.epoch = state_field<int64_t>(state, "epoch", f);
+  p.next_batch = state_field<int64_t>(state, "next_batch", f);
+  p.step = state_field<int64_t>(state, "step", f);
+  p.epoch_end = state_field<bool>(state, "epoch_end", f, false);
   return p;
 }
 
@@ -210,7 +233,13 @@ void prune_checkpoints(const std::string& dir, int keep) {
   auto folders = checkpoint_folders(dir);
   int kept = 0;
   for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
-    if (read_state(*it).value("epoch_end", false)) continue;
+    bool epoch_end = false;
+    try {
+      epoch_end = state_field<bool>(read_state(*it), "epoch_end", *it, false);
+    } catch (const Error&) {
+      continue;  // a damaged checkpoint is left for its owner to look at
+    }
+    if (epoch_end) continue;
     if (kept++ < keep) continue;
     // Renamed away first (atomically), so that a crash during the removal
     // never leaves a half-deleted folder that still looks complete.

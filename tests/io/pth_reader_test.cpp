@@ -201,6 +201,20 @@ TEST(PthReader, ADeeplyNestedPickleIsAnErrorNotAStackOverflow) {
   EXPECT_NE(message.find("expected a dict"), std::string::npos) << message;
 }
 
+TEST(PthReader, AListOrDictThatContainsItselfIsAnError) {
+  ScratchDir dir;
+  const std::string path = dir.file("cycle.pth");
+  // l = []; l.append(l)   and   d = {}; d["k"] = d   (through the memo).
+  for (const std::string& body : {std::string("]q\x00h\x00"
+                                              "a.",
+                                              6),
+                                  std::string("}q\x00X\x01\x00\x00\x00kh\x00s.", 13)}) {
+    write_archive(path, PickleWriter().proto().raw(body).bytes());
+    const std::string message = error_message([&] { load_pth_state_dict(path); });
+    EXPECT_NE(message.find("that contains itself"), std::string::npos) << message;
+  }
+}
+
 TEST(PthReader, EveryTruncatedPickleIsAnError) {
   ScratchDir dir;
   const std::string path = dir.file("cut.pth");
