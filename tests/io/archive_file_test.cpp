@@ -1,37 +1,17 @@
 // LibTorch archives through the atomic writer: a failing write is an error
 // naming the file, never a crash, and the file it would have replaced survives.
-#include <signal.h>
-#include <sys/resource.h>
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include "../file_size_limit.h"
 #include "io_test_support.h"
 #include "swinpp/io/archive_file.h"
 
 namespace swinpp::io::testing {
 namespace {
 
-/// Limits the size of any file this process writes (RLIMIT_FSIZE) while it
-/// lives; writes past it fail with EFBIG instead of raising SIGXFSZ.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    saved_handler_ = ::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &limited);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    ::signal(SIGXFSZ, saved_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  sighandler_t saved_handler_;
-};
+using swinpp::testing::FileSizeLimit;
 
 torch::Tensor read_tensor(const std::string& path) {
   torch::serialize::InputArchive in;

@@ -2,14 +2,13 @@
 // auto-resume passes over a damaged checkpoint to the newest intact one, and a
 // failing write ends the run with an error while the previous checkpoint stays.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "../file_size_limit.h"
 #include "swinpp/io/safetensors.h"
 #include "swinpp/train/checkpoint.h"
 #include "swinpp/train/classification_task.h"
@@ -21,17 +20,6 @@ namespace swinpp::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-io::TensorMap final_weights(const train::Trainer& trainer) {
-  const auto dir = train::latest_checkpoint(trainer.run_dir() + "/checkpoints");
-  EXPECT_TRUE(dir.has_value());
-  return io::load_safetensors(*dir + "/model.safetensors");
-}
-
-void expect_bit_identical(const io::TensorMap& a, const io::TensorMap& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (const auto& [key, value] : a) EXPECT_TRUE(torch::equal(value, b.at(key))) << key;
-}
 
 /// Trains `c` for `steps` optimizer steps (0: to the end).
 void train_steps(const config::Config& c, int64_t steps) {
@@ -114,27 +102,6 @@ TEST(CheckpointManifest, DamagedCheckpointsAreNamedAndResumeFallsBackBitIdentica
   rest.fit();
   expect_bit_identical(final_weights(reference), final_weights(rest));
 }
-
-/// Limits the size of any file this process writes (RLIMIT_FSIZE) while it
-/// lives; writes past it fail with EFBIG instead of raising SIGXFSZ.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    saved_handler_ = ::signal(SIGXFSZ, SIG_IGN);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &limited);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    ::signal(SIGXFSZ, saved_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  sighandler_t saved_handler_;
-};
 
 TEST(CheckpointWrite, AFailingWriteEndsTheRunAndARestartResumesBitIdentically) {
   TempDir tmp("swinpp_full");

@@ -4,8 +4,14 @@
 #include <filesystem>
 #include <string>
 
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
 #include "swinpp/config/config.h"
 #include "swinpp/data/synthetic_dataset.h"
+#include "swinpp/io/safetensors.h"
+#include "swinpp/train/checkpoint.h"
+#include "swinpp/train/trainer.h"
 
 namespace swinpp::testing {
 
@@ -52,6 +58,19 @@ inline config::Config tiny_config(const std::string& data, const std::string& ou
   c.output = output;
   c.print_freq = 1;
   return c;
+}
+
+/// The model weights of `trainer`'s newest checkpoint.
+inline io::TensorMap final_weights(const train::Trainer& trainer) {
+  const auto dir = train::latest_checkpoint(trainer.run_dir() + "/checkpoints");
+  EXPECT_TRUE(dir.has_value());
+  return dir ? io::load_safetensors(*dir + "/model.safetensors") : io::TensorMap{};
+}
+
+/// Expects the same names holding bit-identical tensors.
+inline void expect_bit_identical(const io::TensorMap& a, const io::TensorMap& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [key, value] : a) EXPECT_TRUE(torch::equal(value, b.at(key))) << key;
 }
 
 }  // namespace swinpp::testing

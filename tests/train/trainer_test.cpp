@@ -18,17 +18,6 @@
 namespace swinpp::testing {
 namespace {
 
-io::TensorMap final_weights(const train::Trainer& trainer) {
-  const auto dir = train::latest_checkpoint(trainer.run_dir() + "/checkpoints");
-  EXPECT_TRUE(dir.has_value());
-  return io::load_safetensors(*dir + "/model.safetensors");
-}
-
-void expect_bit_identical(const io::TensorMap& a, const io::TensorMap& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (const auto& [key, value] : a) EXPECT_TRUE(torch::equal(value, b.at(key))) << key;
-}
-
 TEST(Trainer, ResumeMidEpochIsBitIdentical) {
   TempDir tmp("swinpp_resume");
   const auto data = make_tiny_dataset(tmp.path / "data");
