@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "swinpp/model/non_finite_trace.h"
+
 namespace swinpp {
 
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden, double drop) {
@@ -11,8 +13,10 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden, double drop) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  auto h = drop_->forward(torch::gelu(fc1_->forward(x)));  // [..., hidden]
-  return drop_->forward(fc2_->forward(h));                 // [..., C]
+  auto h =
+      drop_->forward(torch::gelu(trace_non_finite(*fc1_, x, fc1_->forward(x))));  // [..., hidden]
+  auto out = drop_->forward(trace_non_finite(*fc2_, h, fc2_->forward(h)));        // [..., C]
+  return trace_non_finite(*this, x, out);
 }
 
 }  // namespace swinpp

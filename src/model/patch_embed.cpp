@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "swinpp/model/non_finite_trace.h"
+
 namespace swinpp {
 
 namespace F = torch::nn::functional;
@@ -21,11 +23,12 @@ torch::Tensor PatchEmbedImpl::forward(const torch::Tensor& x, int64_t& Hp, int64
   auto img = x;
   const int64_t pad_h = (p - H % p) % p, pad_w = (p - W % p) % p;
   if (pad_h || pad_w) img = F::pad(x, F::PadFuncOptions({0, pad_w, 0, pad_h}));
-  auto y = proj_->forward(img);  // [B, C, Hp, Wp]
+  auto y = trace_non_finite(*proj_, img, proj_->forward(img));  // [B, C, Hp, Wp]
   Hp = y.size(2);
   Wp = y.size(3);
   y = y.flatten(2).transpose(1, 2);  // [B, Hp*Wp, C]
-  return norm_ ? norm_->forward(y) : y;
+  if (norm_) y = trace_non_finite(*norm_, y, norm_->forward(y));
+  return trace_non_finite(*this, x, y);
 }
 
 PatchMergingImpl::PatchMergingImpl(int64_t dim) {
@@ -47,7 +50,9 @@ torch::Tensor PatchMergingImpl::forward(const torch::Tensor& x, int64_t H, int64
   auto x2 = h.index({Slice(), Slice(0, None, 2), Slice(1, None, 2)});
   auto x3 = h.index({Slice(), Slice(1, None, 2), Slice(1, None, 2)});
   auto merged = torch::cat({x0, x1, x2, x3}, -1).view({B, -1, 4 * C});  // [B, H*W/4, 4C]
-  return norm_->forward(reduction_->forward(merged));                   // [B, H*W/4, 2C]
+  auto reduced = trace_non_finite(*reduction_, merged, reduction_->forward(merged));
+  auto out = trace_non_finite(*norm_, reduced, norm_->forward(reduced));  // [B, H*W/4, 2C]
+  return trace_non_finite(*this, x, out);
 }
 
 }  // namespace swinpp

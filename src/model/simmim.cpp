@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "swinpp/model/non_finite_trace.h"
+
 namespace swinpp {
 
 namespace F = torch::nn::functional;
@@ -47,7 +49,7 @@ SimMIMOutput SimMIMImpl::forward(const torch::Tensor& x, const torch::Tensor& ma
   out.features = encoder_->forward_features(x, mask, collect);
   const auto& t = out.features.tokens;  // [B, L, 8C]
   auto z = t.transpose(1, 2).reshape({t.size(0), t.size(2), out.features.H, out.features.W});
-  out.reconstruction = decoder_->forward(z);  // [B, in, H, W]
+  out.reconstruction = trace_non_finite(*decoder_, z, decoder_->forward(z));  // [B, in, H, W]
   auto pixel_mask = mask.repeat_interleave(eo.patch_size, 1)
                         .repeat_interleave(eo.patch_size, 2)
                         .unsqueeze(1)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "swinpp/model/non_finite_trace.h"
 #include "swinpp/model/window_geometry.h"
 
 namespace swinpp {
@@ -79,10 +80,11 @@ torch::Tensor SwinBlockImpl::forward(const torch::Tensor& x, int64_t H, int64_t 
   if (shift_ > 0) h = torch::roll(h, {shift_, shift_}, {1, 2});
   if (Hp != H || Wp != W) h = h.slice(1, 0, H).slice(2, 0, W);
   h = h.reshape({B, H * W, C});
-  auto out = shortcut + drop_path_->forward(norm1_->forward(h));
-  out = out + drop_path_->forward(norm2_->forward(mlp_->forward(out)));
-  if (extra_norm_) out = extra_norm_->forward(out);
-  return out;  // [B, H*W, C]
+  auto out = shortcut + drop_path_->forward(trace_non_finite(*norm1_, h, norm1_->forward(h)));
+  auto m = mlp_->forward(out);
+  out = out + drop_path_->forward(trace_non_finite(*norm2_, m, norm2_->forward(m)));
+  if (extra_norm_) out = trace_non_finite(*extra_norm_, out, extra_norm_->forward(out));
+  return trace_non_finite(*this, x, out);  // [B, H*W, C]
 }
 
 }  // namespace swinpp

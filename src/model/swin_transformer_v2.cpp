@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "swinpp/model/init.h"
+#include "swinpp/model/non_finite_trace.h"
 
 namespace swinpp {
 
@@ -113,7 +114,7 @@ SwinV2Features SwinTransformerV2Impl::forward_features(const torch::Tensor& x,
     t = stage->forward_downsample(t, H, W);
     if (collect) f.stages.push_back(t);
   }
-  f.tokens = norm_->forward(t);
+  f.tokens = trace_non_finite(*norm_, t, norm_->forward(t));
   f.H = H;
   f.W = W;
   return f;
@@ -121,7 +122,7 @@ SwinV2Features SwinTransformerV2Impl::forward_features(const torch::Tensor& x,
 
 torch::Tensor SwinTransformerV2Impl::forward_head(const torch::Tensor& tokens) {
   auto pooled = tokens.mean(1);  // [B, 8C]
-  return head_ ? head_->forward(pooled) : pooled;
+  return head_ ? trace_non_finite(*head_, pooled, head_->forward(pooled)) : pooled;
 }
 
 torch::Tensor SwinTransformerV2Impl::forward(const torch::Tensor& x) {

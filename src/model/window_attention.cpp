@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "swinpp/compat.h"
+#include "swinpp/model/non_finite_trace.h"
 #include "swinpp/model/window_geometry.h"
 #include "swinpp/util/error.h"
 
@@ -77,16 +78,17 @@ void WindowAttentionImpl::reset_buffers() {
 torch::Tensor WindowAttentionImpl::position_bias() {
   const int64_t N = options.window() * options.window();
   auto table =
-      cpb_mlp_->forward(relative_coords_table_).view({-1, options.heads()});  // [(2W-1)^2, h]
-  auto bias = table.index_select(0, relative_position_index_.view(-1));       // [N*N, h]
-  bias = bias.view({N, N, -1}).permute({2, 0, 1}).contiguous();               // [h, N, N]
+      trace_non_finite(*cpb_mlp_, relative_coords_table_, cpb_mlp_->forward(relative_coords_table_))
+          .view({-1, options.heads()});                                  // [(2W-1)^2, h]
+  auto bias = table.index_select(0, relative_position_index_.view(-1));  // [N*N, h]
+  bias = bias.view({N, N, -1}).permute({2, 0, 1}).contiguous();          // [h, N, N]
   return 16 * torch::sigmoid(bias);
 }
 
 torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
   const int64_t B_ = x.size(0), chunk = options.sequential_windows();
   const auto bias = position_bias();  // [h, N, N]
-  if (chunk <= 0 || B_ <= chunk) return attend(x, mask, bias);
+  if (chunk <= 0 || B_ <= chunk) return trace_non_finite(*this, x, attend(x, mask, bias));
   std::vector<torch::Tensor> outputs;
   for (int64_t start = 0; start < B_; start += chunk) {
     const int64_t end = std::min(B_, start + chunk);
@@ -97,7 +99,7 @@ torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, const torch::
     }
     outputs.push_back(attend(x.slice(0, start, end), chunk_mask, bias));  // [end-start, N, C]
   }
-  return torch::cat(outputs, 0);  // [B_, N, C]
+  return trace_non_finite(*this, x, torch::cat(outputs, 0));  // [B_, N, C]
 }
 
 torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::Tensor& mask,
@@ -105,14 +107,15 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   const int64_t B_ = x.size(0), N = x.size(1), C = x.size(2), h = options.heads();
   torch::Tensor bias;
   if (q_bias_.defined()) bias = torch::cat({q_bias_, torch::zeros_like(v_bias_), v_bias_});
-  auto qkv = F::linear(x, qkv_->weight, bias);                       // [B_, N, 3C]
-  qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});  // [3, B_, h, N, d]
+  auto qkv = trace_non_finite(*qkv_, x, F::linear(x, qkv_->weight, bias));  // [B_, N, 3C]
+  qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});         // [3, B_, h, N, d]
   auto q = qkv[0], k = qkv[1], v = qkv[2];
   auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
   if (options.fused()) {
     const double dropout = is_training() ? options.attn_drop() : 0.0;
     auto out = fused_attention(q, k, v, logit_scale, position, mask, dropout);  // [B_, h, N, d]
-    return proj_drop_->forward(proj_->forward(out.transpose(1, 2).reshape({B_, N, C})));
+    out = out.transpose(1, 2).reshape({B_, N, C});
+    return proj_drop_->forward(trace_non_finite(*proj_, out, proj_->forward(out)));
   }
   auto attn = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
                             F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
@@ -124,7 +127,7 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   }
   attn = attn_drop_->forward(torch::softmax(attn, -1));
   auto out = torch::matmul(attn, v).transpose(1, 2).reshape({B_, N, C});  // [B_, N, C]
-  return proj_drop_->forward(proj_->forward(out));
+  return proj_drop_->forward(trace_non_finite(*proj_, out, proj_->forward(out)));
 }
 
 }  // namespace swinpp

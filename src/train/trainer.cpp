@@ -14,6 +14,7 @@
 #include "swinpp/config/lr_scaling.h"
 #include "swinpp/dist/parameter_broadcast.h"
 #include "swinpp/dist/single_process_communicator.h"
+#include "swinpp/model/non_finite_trace.h"
 #include "swinpp/optim/ema.h"
 #include "swinpp/optim/loss_scaler.h"
 #include "swinpp/optim/lr_schedule.h"
@@ -275,6 +276,9 @@ std::map<std::string, double> Trainer::fit() {
   bool step_loss_finite = true;
   int64_t consecutive_skipped = 0;
   std::optional<std::pair<int64_t, double>> last_finite;  // (step, loss)
+  // Names the module where a step first stops being finite.
+  std::optional<NonFiniteTrace> trace;
+  if (c.train.stop_at_non_finite) trace.emplace(*s.module);
   auto window_start = std::chrono::steady_clock::now();
   bool stop = s.pos.step >= total_steps;
   while (!stop && s.pos.epoch < c.train.epochs) {
@@ -291,10 +295,14 @@ std::map<std::string, double> Trainer::fit() {
       if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
       torch::Tensor loss;
       {
-        AutocastGuard autocast(c.amp_enable, device.type(), s.amp_dtype);
-        loss = s.task->loss(*batch, gen);
+        std::optional<NonFiniteTraceScope> tracing;
+        if (trace) tracing.emplace(*trace);
+        {
+          AutocastGuard autocast(c.amp_enable, device.type(), s.amp_dtype);
+          loss = s.task->loss(*batch, gen);
+        }
+        s.scaler->scale(loss / static_cast<double>(accum)).backward();
       }
-      s.scaler->scale(loss / static_cast<double>(accum)).backward();
       const double loss_value = loss.item<double>();
       loss_sum += loss_value;
       step_loss_sum += loss_value;
@@ -321,8 +329,9 @@ std::map<std::string, double> Trainer::fit() {
         ++skipped;
         ++consecutive_skipped;
         if (c.train.stop_at_non_finite)
-          throw Error(fmt::format("step {}: {} (TRAIN.STOP_AT_NON_FINITE)", s.pos.step + 1,
-                                  describe_non_finite(*s.module, step_loss_finite)));
+          throw Error(fmt::format("step {}: {}; {} (TRAIN.STOP_AT_NON_FINITE)", s.pos.step + 1,
+                                  describe_non_finite(*s.module, step_loss_finite),
+                                  trace->describe()));
         if (consecutive_skipped >= c.train.max_skipped_steps) {
           const auto checkpoint = latest_checkpoint(s.checkpoint_dir(run_dir_));
           throw Error(fmt::format(
@@ -341,6 +350,7 @@ std::map<std::string, double> Trainer::fit() {
       }
       step_loss_sum = 0.0;
       step_loss_finite = true;
+      if (trace) trace->clear();
       s.scaler->update(!finite);
       s.updater->zero_grad();
       if (s.ema) s.ema->update(*s.module);

@@ -34,16 +34,42 @@ class NonFiniteFrom : public train::ClassificationTask {
   int64_t calls_ = 0;
 };
 
-std::string run_error(const config::Config& c, int64_t first_bad, int64_t max_steps) {
+/// Classification whose parameter `name` is filled with `value` before
+/// micro-batch `at`.
+class ParameterSetAt : public train::ClassificationTask {
+ public:
+  ParameterSetAt(const config::Config& c, std::string name, double value, int64_t at)
+      : train::ClassificationTask(c), name_(std::move(name)), value_(value), at_(at) {}
+  torch::Tensor loss(data::Batch& batch, data::Generator& gen) override {
+    if (calls_++ == at_) {
+      torch::NoGradGuard no_grad;
+      model()->named_parameters()[name_].fill_(value_);
+    }
+    return train::ClassificationTask::loss(batch, gen);
+  }
+
+ private:
+  std::string name_;
+  double value_;
+  int64_t at_;
+  int64_t calls_ = 0;
+};
+
+std::string run_error(const config::Config& c, std::shared_ptr<train::TrainingTask> task,
+                      int64_t max_steps) {
   train::TrainerOptions o;
   o.max_steps = max_steps;
-  train::Trainer trainer(c, std::make_shared<NonFiniteFrom>(c, first_bad), o);
+  train::Trainer trainer(c, std::move(task), o);
   try {
     trainer.fit();
   } catch (const Error& e) {
     return e.what();
   }
   return "";
+}
+
+std::string run_error(const config::Config& c, int64_t first_bad, int64_t max_steps) {
+  return run_error(c, std::make_shared<NonFiniteFrom>(c, first_bad), max_steps);
 }
 
 io::TensorMap weights_at(const config::Config& c, const char* step) {
@@ -93,8 +119,35 @@ TEST(NonFiniteSteps, StopAtNonFiniteNamesTheLossAndTheGradients) {
   EXPECT_NE(message.find("step 2: the loss is not finite"), std::string::npos) << message;
   EXPECT_NE(message.find("nearest the loss 'head.bias' (module 'head')"), std::string::npos)
       << message;
+  EXPECT_NE(message.find("every module's output was finite; the first gradient that is not "
+                         "finite reached the output of 'head' from what uses it (the loss"),
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find("TRAIN.STOP_AT_NON_FINITE"), std::string::npos) << message;
 }
+
+class StopAtNonFiniteWith : public ::testing::TestWithParam<bool> {};
+
+TEST_P(StopAtNonFiniteWith, CheckpointingOrNotNamesTheModuleWhoseOutputOverflowed) {
+  TempDir tmp("swinpp_nonfinite_module");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  auto c = tiny_config(data, (tmp.path / "run").string());
+  c.train.stop_at_non_finite = true;
+  if (GetParam())  // recomputed blocks report from backward
+    c.train.checkpoint_stages.assign(c.model.swinv2.depths.size(), true);
+  // Finite weights whose products overflow float32 in the second stage's MLP.
+  const auto task = std::make_shared<ParameterSetAt>(c, "layers.1.blocks.0.mlp.fc1.weight", 3e38,
+                                                     /*at=*/2);
+  const std::string message = run_error(c, task, /*max_steps=*/0);
+  EXPECT_NE(message.find("step 3: the loss is not finite"), std::string::npos) << message;
+  EXPECT_NE(message.find("the first output that is not finite is that of "
+                         "'layers.1.blocks.0.mlp.fc1'"),
+            std::string::npos)
+      << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(ActivationCheckpointing, StopAtNonFiniteWith,
+                         ::testing::Values(false, true));
 
 }  // namespace
 }  // namespace swinpp::testing
