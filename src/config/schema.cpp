@@ -38,6 +38,7 @@ std::vector<Field> make_fields() {
       SWINPP_CONFIG_FIELD("DATA.MASK_PATCH_SIZE", data.mask_patch_size),
       SWINPP_CONFIG_FIELD("DATA.MASK_RATIO", data.mask_ratio),
       SWINPP_CONFIG_FIELD("DATA.NUM_THREADS", data.num_threads),
+      SWINPP_CONFIG_FIELD("DATA.SHUFFLE_BUFFER", data.shuffle_buffer),
 
       SWINPP_CONFIG_FIELD("MODEL.TYPE", model.type),
       SWINPP_CONFIG_FIELD("MODEL.NAME", model.name),

@@ -73,6 +73,7 @@ void validate_data(const DataConfig& data) {
   check_positive("DATA.IMG_SIZE", data.img_size);
   check_one_of("DATA.INTERPOLATION", data.interpolation, {"bicubic", "bilinear", "nearest"});
   check_min("DATA.NUM_WORKERS", data.num_workers, 0);
+  check_min("DATA.SHUFFLE_BUFFER", data.shuffle_buffer, 0);
   check_positive("DATA.MASK_PATCH_SIZE", data.mask_patch_size);
   check_rate("DATA.MASK_RATIO", data.mask_ratio);
   check_min("DATA.NUM_THREADS", data.num_threads, 0);

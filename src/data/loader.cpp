@@ -13,12 +13,35 @@ namespace swinpp::data {
 
 namespace {
 
-ShardOptions shard_options(const LoaderOptions& options) {
+/// Where each tar shard's samples start in `dataset` (empty when its samples
+/// are files).
+std::vector<int64_t> shard_starts(const Dataset& dataset) {
+  std::vector<int64_t> starts;
+  const std::string* shard = nullptr;
+  for (int64_t i = 0; i < dataset.size(); ++i) {
+    const DatasetEntry& entry = dataset[i];
+    if (entry.offset < 0) return {};
+    if (!shard || entry.path != *shard) starts.push_back(i);
+    shard = &entry.path;
+  }
+  return starts;
+}
+
+ShardOptions shard_options(const Dataset* dataset, const LoaderOptions& options) {
   ShardOptions shard;
   shard.rank = options.rank;
   shard.world_size = options.world_size;
   shard.shuffle = options.shuffle;
   shard.seed = options.seed;
+  shard.shuffle_buffer = options.shuffle_buffer;
+  if (dataset && options.shuffle && options.shuffle_buffer > 0) {
+    shard.shard_starts = shard_starts(*dataset);
+    if (shard.shard_starts.empty() && options.rank == 0)
+      spdlog::warn(
+          "a shuffle buffer of {} samples is for tar shards; '{}' holds image files and is "
+          "sampled as a whole",
+          options.shuffle_buffer, dataset->source());
+  }
   return shard;
 }
 
@@ -31,7 +54,7 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset,
       transform_(std::move(transform)),
       options_(options),
       extra_(std::move(extra)),
-      sampler_(dataset_ ? dataset_->size() : 0, shard_options(options)),
+      sampler_(dataset_ ? dataset_->size() : 0, shard_options(dataset_.get(), options)),
       pinned_(options.pin_memory && torch::cuda::is_available()),
       memory_(BatchMemoryPool::create(static_cast<size_t>(options.num_workers) + 2)) {
   if (!transform_ || options_.batch_size < 1 || options_.num_workers < 0 ||

@@ -16,6 +16,7 @@ data::LoaderOptions loader_options(const config::Config& c, int rank, int world_
   o.shuffle = training || c.test.shuffle;
   o.drop_last = training;
   o.pin_memory = c.data.pin_memory;
+  if (training) o.shuffle_buffer = c.data.shuffle_buffer;
   return o;
 }
 

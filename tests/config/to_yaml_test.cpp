@@ -29,6 +29,7 @@ const std::vector<std::pair<std::string, std::string>> kEveryKeyChanged = {
     {"DATA.MASK_PATCH_SIZE", "16"},
     {"DATA.MASK_RATIO", "0.75"},
     {"DATA.NUM_THREADS", "5"},
+    {"DATA.SHUFFLE_BUFFER", "1000"},
     {"MODEL.TYPE", "swinv2"},
     {"MODEL.NAME", "'null'"},
     {"MODEL.PRETRAINED", "w.pth"},

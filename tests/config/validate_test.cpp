@@ -33,6 +33,7 @@ TEST(Validate, EveryRuleNamesItsKey) {
       {"DATA.MASK_RATIO", [](Config& c) { c.data.mask_ratio = 1.0; }},
       {"DATA.MASK_RATIO", [](Config& c) { c.data.mask_ratio = -0.1; }},
       {"DATA.NUM_WORKERS", [](Config& c) { c.data.num_workers = -1; }},
+      {"DATA.SHUFFLE_BUFFER", [](Config& c) { c.data.shuffle_buffer = -1; }},
       {"MODEL.TYPE", [](Config& c) { c.model.type = "swin"; }},
       {"MODEL.NUM_CLASSES", [](Config& c) { c.model.num_classes = 0; }},
       {"MODEL.DROP_PATH_RATE", [](Config& c) { c.model.drop_path_rate = 1.0; }},

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <vector>
 
 #include "swinpp/data/dataset.h"
 #include "swinpp/data/file_bytes.h"
@@ -158,6 +159,103 @@ TEST(SamplerTest, DropLastCutsTheTail) {
     seen.insert(shard.begin(), shard.end());
   }
   EXPECT_EQ(seen.size(), 9u);
+}
+
+/// Options for the WebDataset order over shards starting at `starts`.
+ShardOptions streaming(std::vector<int64_t> starts, int64_t buffer, int rank, int world) {
+  ShardOptions options;
+  options.seed = 11;
+  options.rank = rank;
+  options.world_size = world;
+  options.shard_starts = std::move(starts);
+  options.shuffle_buffer = buffer;
+  return options;
+}
+
+/// The shard (index into `starts`) holding sample `i` of `size`.
+int64_t shard_of(const std::vector<int64_t>& starts, int64_t i) {
+  return std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1;
+}
+
+TEST(SamplerTest, StreamingRanksReadDisjointWholeShardsThroughTheirBuffer) {
+  const std::vector<int64_t> starts = {0, 5, 10, 15, 20, 25, 30, 35};  // 8 shards of 5
+  const int64_t size = 40, buffer = 4;
+  const int world = 2;
+  std::set<int64_t> seen;
+  std::set<int64_t> shards_of_rank[2];
+  for (int rank = 0; rank < world; ++rank) {
+    const DistributedSampler sampler(size, streaming(starts, buffer, rank, world));
+    ASSERT_TRUE(sampler.streams_shards());
+    const auto order = sampler.shard(3);
+    ASSERT_EQ(order.size(), 20u);
+    for (const int64_t i : order) shards_of_rank[rank].insert(shard_of(starts, i));
+    seen.insert(order.begin(), order.end());
+    // The rank's stream: its shards of the epoch's shard order, read in order;
+    // the buffer lets a sample out at most buffer - 1 places early.
+    const auto shard_order = sampler.epoch_order(3);  // samples in shard order
+    std::vector<int64_t> stream;
+    for (size_t k = 0; k < shard_order.size(); k += 5)
+      if ((k / 5) % world == static_cast<size_t>(rank))
+        stream.insert(stream.end(), shard_order.begin() + k, shard_order.begin() + k + 5);
+    for (size_t p = 0; p < order.size(); ++p) {
+      const auto read_at = std::find(stream.begin(), stream.end(), order[p]) - stream.begin();
+      EXPECT_LE(read_at, static_cast<int64_t>(p) + buffer - 1) << "position " << p;
+    }
+    EXPECT_NE(order, stream) << "the buffer shuffles";
+    // A buffer of one sample reads the shards as they are.
+    EXPECT_EQ(DistributedSampler(size, streaming(starts, 1, rank, world)).shard(3), stream);
+  }
+  EXPECT_EQ(seen.size(), 40u);  // every sample once
+  EXPECT_EQ(shards_of_rank[0].size(), 4u);
+  for (const int64_t s : shards_of_rank[0]) EXPECT_EQ(shards_of_rank[1].count(s), 0u) << s;
+}
+
+TEST(SamplerTest, StreamingOrderIsAFunctionOfSeedEpochAndRank) {
+  const std::vector<int64_t> starts = {0, 5, 10, 15, 20, 25, 30, 35};
+  const DistributedSampler a(40, streaming(starts, 8, 0, 2));
+  EXPECT_EQ(a.shard(2), DistributedSampler(40, streaming(starts, 8, 0, 2)).shard(2));
+  EXPECT_NE(a.shard(2), a.shard(3));
+  auto other_seed = streaming(starts, 8, 0, 2);
+  other_seed.seed = 12;
+  EXPECT_NE(a.shard(2), DistributedSampler(40, other_seed).shard(2));
+  // Shards are permuted each epoch: the first shard read differs across epochs.
+  std::set<int64_t> first_shards;
+  for (int64_t epoch = 0; epoch < 8; ++epoch)
+    first_shards.insert(shard_of(starts, a.epoch_order(epoch).front()));
+  EXPECT_GT(first_shards.size(), 1u);
+}
+
+TEST(SamplerTest, StreamingRanksYieldEqualCountsFromUnequalShards) {
+  const std::vector<int64_t> starts = {0, 7, 9, 10};  // shards of 7, 2, 1 and 3 samples
+  for (const bool drop_last : {false, true}) {
+    for (int rank = 0; rank < 2; ++rank) {
+      auto options = streaming(starts, 3, rank, 2);
+      options.drop_last = drop_last;
+      const DistributedSampler sampler(13, options);
+      const auto order = sampler.shard(0);
+      EXPECT_EQ(static_cast<int64_t>(order.size()), drop_last ? 6 : 7);
+      // Cut or wrapped, the rank only ever reads its own shards.
+      std::set<int64_t> mine;
+      for (const int64_t i : sampler.shard(0)) mine.insert(shard_of(starts, i));
+      auto other = options;
+      other.rank = 1 - rank;
+      for (const int64_t i : DistributedSampler(13, other).shard(0))
+        EXPECT_EQ(mine.count(shard_of(starts, i)), 0u);
+    }
+  }
+}
+
+TEST(SamplerTest, StreamingNeedsAShardPerRankAndValidStarts) {
+  EXPECT_THROW(DistributedSampler(10, streaming({0, 5}, 4, 0, 3)), Error);  // 2 shards, 3 ranks
+  EXPECT_THROW(DistributedSampler(10, streaming({1, 5}, 4, 0, 1)), Error);  // not from 0
+  EXPECT_THROW(DistributedSampler(10, streaming({0, 5, 5}, 4, 0, 1)), Error);
+  EXPECT_THROW(DistributedSampler(10, streaming({0, 10}, 4, 0, 1)), Error);  // past the end
+  EXPECT_THROW(DistributedSampler(10, streaming({0, 5}, -1, 0, 1)), Error);
+  // Without shuffling, or with a buffer of 0, shards are sampled as a whole.
+  auto in_order = streaming({0, 5}, 4, 0, 3);
+  in_order.shuffle = false;
+  EXPECT_FALSE(DistributedSampler(10, in_order).streams_shards());
+  EXPECT_FALSE(DistributedSampler(10, streaming({0, 5}, 0, 0, 3)).streams_shards());
 }
 
 TEST(SamplerTest, OrderIsAFunctionOfSeedAndEpoch) {

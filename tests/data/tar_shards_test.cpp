@@ -12,6 +12,7 @@
 
 #include "swinpp/data/file_bytes.h"
 #include "swinpp/data/loader.h"
+#include "swinpp/data/sampler.h"
 #include "swinpp/data/synthetic_dataset.h"
 #include "swinpp/data/tar_shards.h"
 #include "swinpp/data/train_transform.h"
@@ -93,6 +94,48 @@ TEST_F(TarShards, LoaderGivesTheFoldersBatches) {
   }
   EXPECT_EQ(batches, 4);  // 5 batches of up to 5, from the second
   EXPECT_EQ(from_shards.dataset().size(), 4);
+}
+
+TEST_F(TarShards, WithAShuffleBufferRanksStreamTheirShardsAndResumeMidEpoch) {
+  const auto dataset =
+      std::make_shared<const Dataset>(Dataset::open((root_ / "shards").string(), true));
+  const auto transform = std::make_shared<const TrainTransform>(
+      TrainTransformOptions::crop_flip(16, Interpolation::kBicubic));
+  LoaderOptions o;
+  o.batch_size = 3, o.num_workers = 2, o.seed = 4, o.pin_memory = false, o.world_size = 2;
+  o.shuffle_buffer = 5;
+  for (int rank = 0; rank < 2; ++rank) {
+    o.rank = rank;
+    // What the sampler says this rank reads: whole shards through its buffer.
+    ShardOptions shard;
+    shard.rank = rank, shard.world_size = 2, shard.seed = 4, shard.shuffle_buffer = 5;
+    shard.shard_starts = {0, 4, 8, 12, 16, 20};  // 6 shards of 4, 4, 4, 4, 4 and 1
+    std::vector<int64_t> expected;
+    for (const int64_t i : DistributedSampler(21, shard).shard(2))
+      expected.push_back((*dataset)[i].label);
+
+    Loader loader(dataset, transform, o);
+    EXPECT_EQ(loader.samples_per_epoch(), 11);
+    std::vector<int64_t> labels;
+    std::vector<torch::Tensor> images;
+    loader.start_epoch(2, 0);
+    while (auto batch = loader.next()) {
+      for (int64_t i = 0; i < batch->labels.size(0); ++i)
+        labels.push_back(batch->labels[i].item<int64_t>());
+      images.push_back(batch->images);
+    }
+    EXPECT_EQ(labels, expected) << "rank " << rank;
+    Loader resumed(dataset, transform, o);
+    resumed.start_epoch(2, 2);
+    for (size_t b = 2; b < images.size(); ++b) {
+      auto batch = resumed.next();
+      ASSERT_TRUE(batch);
+      EXPECT_TRUE(torch::equal(batch->images, images[b])) << "batch " << b;
+    }
+    EXPECT_FALSE(resumed.next());
+  }
+  o.world_size = 7, o.rank = 0;  // 6 shards cannot feed 7 ranks
+  EXPECT_THROW(Loader(dataset, transform, o), Error);
 }
 
 TEST_F(TarShards, BracePatternsNameShards) {

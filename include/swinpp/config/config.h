@@ -21,6 +21,8 @@
 ///                                                 blocks (paper's H/G: 6)
 ///   MODEL.SWINV2.SEQUENTIAL_ATTENTION_WINDOWS 0   windows attended at a time (0 = all)
 ///   DATA.NUM_THREADS                       0      intra-op threads (0 = every core)
+///   DATA.SHUFFLE_BUFFER                    0      WebDataset shard order with an N-sample
+///                                                 buffer per rank (0 = sample as a whole)
 ///   TRAIN.SCALE_LR                         true   linear LR scaling by total batch / 512
 ///   TRAIN.EMA.{ENABLE, DECAY}              false, 0.9999
 ///   TRAIN.CHECKPOINT_STAGES                [USE_CHECKPOINT] * stages

@@ -29,11 +29,15 @@ struct DataConfig {
   double mask_ratio = 0.6;
   /// DATA.NUM_THREADS (swinpp): intra-op compute threads; 0 = every core.
   int64_t num_threads = 0;
+  /// DATA.SHUFFLE_BUFFER (swinpp): 0 samples training tar shards as a whole,
+  /// like a folder; N > 0 gives each rank whole shards of the epoch's shard
+  /// permutation, streamed through a shuffle buffer of N samples (WebDataset).
+  int64_t shuffle_buffer = 0;
 
   /// Every field, for comparisons.
   auto fields() const {
     return std::tie(batch_size, data_path, dataset, img_size, interpolation, pin_memory,
-                    num_workers, mask_patch_size, mask_ratio, num_threads);
+                    num_workers, mask_patch_size, mask_ratio, num_threads, shuffle_buffer);
   }
 };
 

@@ -56,6 +56,10 @@ struct LoaderOptions {
   bool pin_memory = true;
   /// Consecutive samples tried in place of an unreadable one before giving up.
   int max_replacements = 64;
+  /// With shuffle, a dataset of tar shards is read in the WebDataset order
+  /// through a buffer of this many samples per rank (see DistributedSampler);
+  /// 0 samples it as a whole, like a folder. Other datasets ignore it.
+  int64_t shuffle_buffer = 0;
 };
 
 /// A multi-threaded loader: workers read, decode and transform whole batches
