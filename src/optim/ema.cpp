@@ -59,22 +59,32 @@ ModelEma::ModelEma(const torch::nn::Module& module, double decay) : decay_(decay
   buffers_ = detached_copies(to_vector(module.named_buffers()));
 }
 
-void ModelEma::update(const torch::nn::Module& module) {
+void ModelEma::bind(const torch::nn::Module& module) {
   const NamedTensors params = to_vector(module.named_parameters());
   const NamedTensors buffers = to_vector(module.named_buffers());
   check_matches(params_, params, "parameters");
   check_matches(buffers_, buffers, "buffers");
-  torch::NoGradGuard no_grad;
+  averages_.clear(), currents_.clear(), copies_.clear(), sources_.clear();
   for (size_t i = 0; i < params_.size(); ++i) {
-    torch::Tensor& average = params_[i].second;
-    const torch::Tensor& current = params[i].second;
-    if (average.is_floating_point()) {
-      average.mul_(decay_).add_(current.detach(), 1.0 - decay_);  // same shape as the parameter
-    } else {
-      average.copy_(current);
-    }
+    const bool floating = params_[i].second.is_floating_point();
+    (floating ? averages_ : copies_).push_back(params_[i].second);
+    (floating ? currents_ : sources_).push_back(params[i].second);
   }
-  copy_into(buffers, buffers_);
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    copies_.push_back(buffers_[i].second);
+    sources_.push_back(buffers[i].second);
+  }
+  bound_ = &module;
+}
+
+void ModelEma::update(const torch::nn::Module& module) {
+  if (bound_ != &module) bind(module);
+  torch::NoGradGuard no_grad;
+  if (!averages_.empty()) {
+    torch::_foreach_mul_(averages_, decay_);
+    torch::_foreach_add_(averages_, currents_, 1.0 - decay_);
+  }
+  if (!copies_.empty()) torch::_foreach_copy_(copies_, sources_);
 }
 
 void ModelEma::store(const torch::nn::Module& module) {

@@ -90,6 +90,41 @@ TEST(ModelEma, StateRoundTripsIntoAnotherAverage) {
   EXPECT_THROW(loaded.load_state_dict(misshaped), Error);
 }
 
+TEST(ModelEma, MultiTensorUpdateEqualsThePerParameterFormulaBitForBit) {
+  torch::manual_seed(3);
+  torch::nn::Sequential model(torch::nn::Linear(16, 32),
+                              torch::nn::LayerNorm(torch::nn::LayerNormOptions({32})),
+                              torch::nn::Linear(32, 5));
+  ModelEma ema(*model, 0.999);
+  std::vector<torch::Tensor> expected;
+  for (const auto& p : model->parameters()) expected.push_back(p.detach().clone());
+  for (int step = 0; step < 3; ++step) {
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : model->parameters()) p.add_(torch::randn_like(p));
+    }
+    ema.update(*model);
+    const auto params = model->parameters();
+    for (size_t i = 0; i < params.size(); ++i)
+      expected[i].mul_(0.999).add_(params[i].detach(), 1.0 - 0.999);
+  }
+  const auto named = model->named_parameters();
+  const auto state = ema.state_dict();
+  for (size_t i = 0; i < named.size(); ++i)
+    EXPECT_TRUE(torch::equal(state.at(named[i].key()), expected[i])) << named[i].key();
+}
+
+TEST(ModelEma, FollowsTheModuleItIsGiven) {
+  Tiny first, second;
+  fill(first, 1.0, 1.0);
+  ModelEma ema(*first, 0.5);
+  ema.update(*first);  // binds to first
+  fill(second, 3.0, 5.0);
+  ema.update(*second);  // same names and shapes: averages second's weights in
+  EXPECT_TRUE(torch::allclose(ema.state_dict().at("linear.weight"), torch::full({2, 3}, 2.0)));
+  EXPECT_TRUE(torch::allclose(ema.state_dict().at("linear.bias"), torch::full({2}, 3.0)));
+}
+
 TEST(ModelEma, RejectsAnotherModuleAndBadDecay) {
   Tiny model;
   ModelEma ema(*model, 0.9);

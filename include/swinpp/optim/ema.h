@@ -17,6 +17,9 @@ namespace swinpp::optim {
 /// after each update, ema = decay * ema + (1 - decay) * param for every
 /// floating-point parameter; buffers (and any non-floating parameter) are
 /// copied as they are. The averages live on the module's devices and dtypes.
+/// An update is three multi-tensor (_foreach_) operations over all tensors.
+/// update() checks a module's tensors by name and shape the first time it
+/// sees it, then keeps them while it is given the same module object.
 ///
 /// To evaluate with the averaged weights and go back:
 ///   ema.store(model); ema.copy_to(model); evaluate(model); ema.restore(model);
@@ -28,7 +31,8 @@ class ModelEma {
 
   /// Folds the module's current weights into the average. Throws
   /// swinpp::Error when the module's tensors differ in name or shape from the
-  /// ones the average was built from.
+  /// ones the average was built from. The module must not gain or lose
+  /// tensors between updates.
   void update(const torch::nn::Module& module);
 
   /// Keeps a copy of the module's current weights for restore().
@@ -50,9 +54,18 @@ class ModelEma {
  private:
   using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
+  /// The module's tensors in update()'s lists: checked against the averages'
+  /// names and shapes, and kept while the module is the one last seen.
+  void bind(const torch::nn::Module& module);
+
   double decay_;
   NamedTensors params_;
   NamedTensors buffers_;
+  /// update()'s operands: floating averages and the module's matching
+  /// parameters; other averages (non-floating parameters, buffers) and what
+  /// they copy.
+  const torch::nn::Module* bound_ = nullptr;
+  std::vector<torch::Tensor> averages_, currents_, copies_, sources_;
   NamedTensors stored_params_;
   NamedTensors stored_buffers_;
 };
