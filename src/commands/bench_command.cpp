@@ -132,8 +132,8 @@ void run_bench_model(const BenchModelOptions& options) {
   all.params = model->parameters();
   optim::OptimizerOptions adamw;
   adamw.base_lr = 1e-4;
-  auto updater =
-      train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage), comm);
+  auto updater = train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage),
+                                               comm, model->parameters());
   auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size}).to(device);
   auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64)
                .to(device);

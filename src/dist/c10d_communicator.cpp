@@ -101,6 +101,19 @@ std::shared_ptr<PendingOp> C10dCommunicator::all_reduce_sum_async(at::Tensor& t)
   });
 }
 
+std::shared_ptr<PendingOp> C10dCommunicator::reduce_sum_async(at::Tensor& t, int root) {
+  check_root(root, world_size_, "reduce_sum");
+  check_collective_tensor(t, "reduce_sum", "the tensor");
+  check_backend_tensor(t, "reduce_sum");
+  return start("reduce_sum", [&] {
+    std::vector<at::Tensor> tensors{t};
+    c10d::ReduceOptions options;
+    options.reduceOp = c10d::ReduceOp::SUM;
+    options.rootRank = root;
+    return group_->reduce(tensors, options);
+  });
+}
+
 void C10dCommunicator::reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) {
   check_shard_sizes(in, shard, world_size_, "reduce_scatter_sum");
   check_backend_tensor(in, "reduce_scatter_sum");

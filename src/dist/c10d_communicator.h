@@ -31,6 +31,7 @@ class C10dCommunicator : public Communicator {
   void all_reduce_sum(at::Tensor& t) override;
   void all_reduce_max(at::Tensor& t) override;
   std::shared_ptr<PendingOp> all_reduce_sum_async(at::Tensor& t) override;
+  std::shared_ptr<PendingOp> reduce_sum_async(at::Tensor& t, int root) override;
   void reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) override;
   void all_gather(const at::Tensor& shard, at::Tensor& out) override;
   void broadcast(at::Tensor& t, int root) override;

@@ -28,6 +28,12 @@ std::shared_ptr<PendingOp> SingleProcessCommunicator::all_reduce_sum_async(at::T
   return std::make_shared<CompletedOp>();
 }
 
+std::shared_ptr<PendingOp> SingleProcessCommunicator::reduce_sum_async(at::Tensor& t, int root) {
+  detail::check_root(root, 1, "reduce_sum");
+  detail::check_collective_tensor(t, "reduce_sum", "the tensor");
+  return std::make_shared<CompletedOp>();
+}
+
 void SingleProcessCommunicator::reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) {
   detail::check_shard_sizes(in, shard, 1, "reduce_scatter_sum");
   at::NoGradGuard no_grad;

@@ -8,6 +8,7 @@
 
 #include "collective_checks.h"
 #include "flat_layout.h"
+#include "sharded_gradient_buckets.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::dist {
@@ -71,18 +72,41 @@ ZeroAdamW::ZeroAdamW(std::vector<ZeroParamGroup> groups, Communicator& comm,
       std::make_unique<detail::FlatLayout>(group_numels(groups_), comm.world_size(), comm.rank());
   const auto float_options = params_.front().options().requires_grad(false);
   const int64_t shard = layout_->shard_numel();
-  flat_ = torch::zeros({layout_->padded_numel()}, float_options);  // [world * shard]
-  grad_shard_ = options.stage == 1 ? flat_.narrow(0, layout_->shard_offset(), shard)
-                                   : torch::zeros({shard}, float_options);  // [shard]
-  param_shard_ = torch::zeros({shard}, float_options);                      // [shard]
-  exp_avg_ = torch::zeros({shard}, float_options);                          // [shard]
-  exp_avg_sq_ = torch::zeros({shard}, float_options);                       // [shard]
+  if (options.stage == 1) {
+    flat_ = torch::zeros({layout_->padded_numel()}, float_options);  // [world * shard]
+    grad_shard_ = flat_.narrow(0, layout_->shard_offset(), shard);   // [shard]
+  } else {
+    grad_shard_ = torch::zeros({shard}, float_options);  // [shard]
+    buckets_ = std::make_unique<detail::ShardedGradientBuckets>(
+        params_, options.gradient_order, *layout_, comm_, grad_shard_, options.bucket_bytes,
+        options.max_in_flight);
+  }
+  param_shard_ = torch::zeros({shard}, float_options);  // [shard]
+  exp_avg_ = torch::zeros({shard}, float_options);      // [shard]
+  exp_avg_sq_ = torch::zeros({shard}, float_options);   // [shard]
 }
 
 ZeroAdamW::~ZeroAdamW() = default;
 
 int64_t ZeroAdamW::state_bytes() const {
   return (exp_avg_.numel() + exp_avg_sq_.numel()) * static_cast<int64_t>(exp_avg_.element_size());
+}
+
+int64_t ZeroAdamW::gradient_bytes() const {
+  const int64_t element = static_cast<int64_t>(grad_shard_.element_size());
+  if (buckets_) return grad_shard_.numel() * element;
+  int64_t bytes = flat_.numel() * element;
+  for (const torch::Tensor& param : params_)
+    if (param.grad().defined()) bytes += param.grad().numel() * element;
+  return bytes;
+}
+
+int64_t ZeroAdamW::bucket_peak_bytes() const {
+  return buckets_ ? buckets_->peak_buffer_bytes() : 0;
+}
+
+void ZeroAdamW::reset_bucket_peak() {
+  if (buckets_) buckets_->reset_peak();
 }
 
 int64_t ZeroAdamW::total_numel() const { return layout_->total_numel(); }
@@ -103,13 +127,29 @@ void ZeroAdamW::fill_flat_gradients() {
   flat_.narrow(0, layout_->total_numel(), layout_->padded_numel() - layout_->total_numel()).zero_();
 }
 
+void ZeroAdamW::prepare_backward() {
+  if (buckets_) buckets_->finish();
+}
+
+void ZeroAdamW::finish_backward() {
+  if (buckets_ && !reduced_) reduce_gradients();
+}
+
+std::vector<torch::Tensor> ZeroAdamW::gradients() const {
+  if (buckets_) return {grad_shard_};
+  std::vector<torch::Tensor> grads;
+  for (const torch::Tensor& param : params_)
+    if (param.grad().defined()) grads.push_back(param.grad());
+  return grads;
+}
+
 void ZeroAdamW::reduce_gradients() {
   torch::NoGradGuard no_grad;
-  fill_flat_gradients();
-  if (options_.stage == 1) {
-    comm_.all_reduce_sum(flat_);  // grad_shard_ is this rank's slice of flat_
+  if (buckets_) {
+    buckets_->finish();  // grad_shard_ holds the sum over ranks and micro-steps
   } else {
-    comm_.reduce_scatter_sum(flat_, grad_shard_);
+    fill_flat_gradients();
+    comm_.all_reduce_sum(flat_);  // grad_shard_ is this rank's slice of flat_
   }
   grad_shard_.div_(comm_.world_size());
   reduced_ = true;
@@ -121,7 +161,8 @@ double ZeroAdamW::clip_grad_norm(double max_norm) {
   }
   torch::NoGradGuard no_grad;
   const double local = grad_shard_.norm().item<double>();
-  torch::Tensor squared = torch::full({1}, local * local, flat_.options().dtype(torch::kDouble));
+  torch::Tensor squared =
+      torch::full({1}, local * local, grad_shard_.options().dtype(torch::kDouble));
   comm_.all_reduce_sum(squared);
   const double norm = std::sqrt(squared.item<double>());
   if (!std::isfinite(norm)) {
@@ -143,10 +184,10 @@ void ZeroAdamW::read_parameter_shard() {
   }
 }
 
-void ZeroAdamW::write_parameters_from_flat() {
+void ZeroAdamW::write_parameters_from_flat(const torch::Tensor& flat) {
   const auto& segments = layout_->segments();
   for (size_t p = 0; p < params_.size(); ++p) {
-    params_[p].view({-1}).copy_(flat_.narrow(0, segments[p].offset, segments[p].numel));
+    params_[p].view({-1}).copy_(flat.narrow(0, segments[p].offset, segments[p].numel));
   }
 }
 
@@ -171,13 +212,20 @@ void ZeroAdamW::step() {
                       options_.beta2, group.weight_decay, options_.eps, /*amsgrad=*/false,
                       /*maximize=*/false);
   }
-  comm_.all_gather(param_shard_, flat_);
-  write_parameters_from_flat();
+  // Stage 2 keeps no whole-size buffer between steps: the gather gets its own.
+  torch::Tensor flat = buckets_ ? torch::empty({layout_->padded_numel()}, param_shard_.options())
+                                : flat_;  // [world * shard]
+  comm_.all_gather(param_shard_, flat);
+  write_parameters_from_flat(flat);
   reduced_ = false;
 }
 
 void ZeroAdamW::zero_grad() {
   torch::NoGradGuard no_grad;
+  if (buckets_) {
+    buckets_->finish();  // a backward not followed by a step is dropped
+    grad_shard_.zero_();
+  }
   for (torch::Tensor& param : params_) {
     if (param.grad().defined()) {
       param.mutable_grad().zero_();

@@ -13,12 +13,11 @@ namespace {
 /// them are finite afterwards, through LibTorch's fused
 /// _amp_foreach_non_finite_check_and_unscale_ (one launch per device), with a
 /// single read of each device.
-bool rescale_and_check(const std::vector<torch::Tensor>& params, double factor) {
+bool rescale_and_check(const std::vector<torch::Tensor>& gradients, double factor) {
   torch::NoGradGuard no_grad;
   std::unordered_map<torch::Device, std::vector<torch::Tensor>> grads_by_device;
-  for (const torch::Tensor& param : params) {
-    if (param.defined() && param.grad().defined())
-      grads_by_device[param.grad().device()].push_back(param.grad());
+  for (const torch::Tensor& grad : gradients) {
+    if (grad.defined()) grads_by_device[grad.device()].push_back(grad);
   }
   bool finite = true;
   for (auto& [device, grads] : grads_by_device) {
@@ -43,8 +42,8 @@ torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::str
 
 torch::Tensor NoOpLossScaler::scale(const torch::Tensor& loss) { return loss; }
 
-bool NoOpLossScaler::unscale_and_check(const std::vector<torch::Tensor>& params) {
-  return rescale_and_check(params, 1.0);
+bool NoOpLossScaler::unscale_and_check(const std::vector<torch::Tensor>& gradients) {
+  return rescale_and_check(gradients, 1.0);
 }
 
 void NoOpLossScaler::update(bool /*found_inf*/) {}
@@ -75,8 +74,8 @@ double DynamicLossScaler::current_scale() const { return scale_.item<double>(); 
 
 int64_t DynamicLossScaler::growth_tracker() const { return growth_tracker_.item<int64_t>(); }
 
-bool DynamicLossScaler::unscale_and_check(const std::vector<torch::Tensor>& params) {
-  return rescale_and_check(params, 1.0 / current_scale());
+bool DynamicLossScaler::unscale_and_check(const std::vector<torch::Tensor>& gradients) {
+  return rescale_and_check(gradients, 1.0 / current_scale());
 }
 
 void DynamicLossScaler::update(bool found_inf) {

@@ -54,6 +54,12 @@ class ReplicatedUpdater : public ParameterUpdater {
   void finish_backward() override {
     if (reducer_) reducer_->finalize();
   }
+  std::vector<torch::Tensor> gradients() const override {
+    std::vector<torch::Tensor> grads;
+    for (const auto& param : params_)
+      if (param.grad().defined()) grads.push_back(param.grad());
+    return grads;
+  }
   double clip_grad_norm(double max_norm) override {
     return max_norm > 0 ? optim::clip_grad_norm(params_, max_norm) : optim::grad_norm(params_);
   }
@@ -101,6 +107,18 @@ std::vector<dist::ZeroParamGroup> zero_groups(const std::vector<optim::ParamGrou
   return out;
 }
 
+dist::ZeroOptions zero_options(const optim::OptimizerOptions& options, int stage,
+                               const std::vector<torch::Tensor>& registration_order) {
+  dist::ZeroOptions o;
+  o.stage = stage;
+  o.lr = options.base_lr;
+  o.beta1 = options.betas[0];
+  o.beta2 = options.betas[1];
+  o.eps = options.eps;
+  o.gradient_order.assign(registration_order.rbegin(), registration_order.rend());
+  return o;
+}
+
 std::vector<double> lr_scales_of(const std::vector<optim::ParamGroup>& groups) {
   std::vector<double> scales;
   for (const auto& g : groups) scales.push_back(g.lr_scale);
@@ -112,16 +130,16 @@ class ShardedUpdater : public ParameterUpdater {
  public:
   ShardedUpdater(const std::vector<optim::ParamGroup>& groups,
                  const optim::OptimizerOptions& options, int stage,
-                 std::shared_ptr<dist::Communicator> comm)
+                 std::shared_ptr<dist::Communicator> comm,
+                 const std::vector<torch::Tensor>& registration_order)
       : comm_(std::move(comm)),
         lr_scales_(lr_scales_of(groups)),
-        zero_(zero_groups(groups), *comm_,
-              dist::ZeroOptions{stage, options.base_lr, options.betas[0], options.betas[1],
-                                options.eps}) {}
+        zero_(zero_groups(groups), *comm_, zero_options(options, stage, registration_order)) {}
 
   const std::vector<torch::Tensor>& parameters() const override { return zero_.parameters(); }
-  void prepare_backward(bool) override {}
-  void finish_backward() override {}
+  void prepare_backward(bool) override { zero_.prepare_backward(); }
+  void finish_backward() override { zero_.finish_backward(); }
+  std::vector<torch::Tensor> gradients() const override { return zero_.gradients(); }
   double clip_grad_norm(double max_norm) override { return zero_.clip_grad_norm(max_norm); }
   void step() override { zero_.step(); }
   void zero_grad() override { zero_.zero_grad(); }
@@ -163,14 +181,16 @@ void consolidate_optimizer_shards(const std::string& dir) {
 
 std::unique_ptr<ParameterUpdater> make_parameter_updater(
     std::vector<optim::ParamGroup> groups, const optim::OptimizerOptions& options, int zero_stage,
-    std::shared_ptr<dist::Communicator> communicator) {
+    std::shared_ptr<dist::Communicator> communicator,
+    const std::vector<torch::Tensor>& registration_order) {
   if (zero_stage == 0)
     return std::make_unique<ReplicatedUpdater>(std::move(groups), options, std::move(communicator));
   if (options.kind != optim::OptimizerKind::kAdamW)
     throw Error("DIST.ZERO_STAGE " + std::to_string(zero_stage) +
                 " shards AdamW only; TRAIN.OPTIMIZER.NAME is sgd");
   if (groups.empty()) throw Error("optimizer: expected at least one parameter group, found none");
-  return std::make_unique<ShardedUpdater>(groups, options, zero_stage, std::move(communicator));
+  return std::make_unique<ShardedUpdater>(groups, options, zero_stage, std::move(communicator),
+                                          registration_order);
 }
 
 }  // namespace swinpp::train

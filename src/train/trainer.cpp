@@ -134,7 +134,7 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   o.momentum = c.train.optimizer.momentum;
   s.updater =
       make_parameter_updater(optim::build_param_groups(optim::named_parameters_of(*s.module), g), o,
-                             static_cast<int>(c.dist.zero_stage), s.comm);
+                             static_cast<int>(c.dist.zero_stage), s.comm, s.module->parameters());
 
   optim::LrScheduleOptions l;
   l.kind = optim::parse_lr_schedule_kind(c.train.lr_scheduler.name);
@@ -238,7 +238,6 @@ std::map<std::string, double> Trainer::fit() {
   const int64_t total_steps = s.opts.max_steps > 0
                                   ? std::min(s.opts.max_steps, s.steps_per_epoch * c.train.epochs)
                                   : s.steps_per_epoch * c.train.epochs;
-  const auto& params = s.updater->parameters();
   const int rank = s.comm->rank();
   const int world = s.comm->world_size();
   const c10::Device device = s.opts.device;
@@ -313,7 +312,7 @@ std::map<std::string, double> Trainer::fit() {
       if (s.pos.next_batch % accum != 0) continue;
 
       s.updater->finish_backward();
-      const bool gradients_finite = s.scaler->unscale_and_check(params);
+      const bool gradients_finite = s.scaler->unscale_and_check(s.updater->gradients());
       bool finite = gradients_finite && step_loss_finite;
       if (world > 1) {  // sharded ranks checked only their own gradients: agree on skipping
         torch::Tensor found_inf = torch::full({1}, finite ? 0.0f : 1.0f, on_device);

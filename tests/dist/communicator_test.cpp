@@ -61,6 +61,18 @@ void exercise_collectives(int rank, int world, int port) {
   require_equal(out, torch::arange(rank * 3, rank * 3 + 3, torch::kFloat) * rank_sum,
                 "reduce_scatter_sum");
 
+  // Every rank reduces to every root in turn, two at a time in flight.
+  std::vector<torch::Tensor> reduced;
+  std::vector<std::shared_ptr<PendingOp>> ops;
+  for (int root = 0; root < world; ++root) {
+    reduced.push_back(torch::full({5}, static_cast<float>(rank + 1 + root)));
+    ops.push_back(comm->reduce_sum_async(reduced.back(), root));
+  }
+  for (auto& op : ops) op->wait();
+  const float expected_sum = static_cast<float>(world * (world + 1) / 2 + world * rank);
+  require_equal(reduced[static_cast<size_t>(rank)], torch::full({5}, expected_sum),
+                "reduce_sum_async to this rank");
+
   bool threw = false;
   try {
     torch::Tensor wrong = torch::empty({2});
@@ -80,6 +92,7 @@ TEST(SingleProcessCommunicator, CollectivesAreTheIdentity) {
   comm.all_reduce_sum(t);
   comm.all_reduce_max(t);
   comm.all_reduce_sum_async(t)->wait();
+  comm.reduce_sum_async(t, 0)->wait();
   comm.broadcast(t, 0);
   EXPECT_TRUE(torch::equal(t, torch::arange(4, torch::kFloat)));
   torch::Tensor shard = torch::empty({4});

@@ -112,11 +112,32 @@ std::vector<double> train_steps(torch::nn::Sequential& model, ZeroAdamW& zero, C
   return norms;
 }
 
-ZeroOptions options_for(int stage) {
+ZeroOptions options_for(int stage, int64_t bucket_bytes = ZeroOptions().bucket_bytes) {
   ZeroOptions options;
   options.stage = stage;
   options.lr = kLearningRate;
+  options.bucket_bytes = bucket_bytes;
   return options;
+}
+
+/// Like train_steps, each step in two micro-batches of half the rank's share.
+std::vector<double> train_steps_in_halves(torch::nn::Sequential& model, ZeroAdamW& zero,
+                                          Communicator& comm, int first, int last) {
+  std::vector<double> norms;
+  for (int step = first; step < last; ++step) {
+    const auto [x, y] = global_batch(step);
+    const auto mine_x = part_of(x, comm.rank(), comm.world_size());
+    const auto mine_y = part_of(y, comm.rank(), comm.world_size());
+    zero.zero_grad();
+    for (int half = 0; half < 2; ++half) {
+      zero.prepare_backward();
+      loss_on(model, part_of(mine_x, half, 2), part_of(mine_y, half, 2), 0.5).backward();
+    }
+    zero.finish_backward();
+    norms.push_back(zero.clip_grad_norm(kMaxNorm));
+    zero.step();
+  }
+  return norms;
 }
 
 TEST(ZeroAdamW, OneProcessMatchesTorchAdamW) {
@@ -139,16 +160,19 @@ TEST(ZeroAdamW, OneProcessMatchesTorchAdamW) {
   EXPECT_EQ(compare(state.exp_avg_sq, reference.state.exp_avg_sq, 1e-6, 1e-14), "");
 }
 
-void expect_stage_matches_one_process(int stage) {
+void expect_stage_matches_one_process(const ZeroOptions& options, bool micro_steps = false) {
   constexpr int kSteps = 4;
   const Reference reference = train_alone(kSteps);
+  const int stage = options.stage;
   for (const int world : {2, 3}) {
     testing::TempDir dir;
     const auto outcomes = testing::run_ranks(world, [&](int rank, int world_size, int port) {
       const auto comm = testing::connect_gloo(rank, world_size, port);
       torch::nn::Sequential model = make_mlp(kSeed);
-      ZeroAdamW zero(zero_groups(model), *comm, options_for(stage));
-      const std::vector<double> norms = train_steps(model, zero, *comm, 0, kSteps);
+      ZeroAdamW zero(zero_groups(model), *comm, options);
+      const std::vector<double> norms = micro_steps
+                                            ? train_steps_in_halves(model, zero, *comm, 0, kSteps)
+                                            : train_steps(model, zero, *comm, 0, kSteps);
       std::vector<torch::Tensor> result = grouped_values(model);
       result.push_back(torch::tensor(norms, torch::kDouble));
       testing::save_tensors(result, (dir.path() / std::to_string(rank)).string());
@@ -166,9 +190,59 @@ void expect_stage_matches_one_process(int stage) {
   }
 }
 
-TEST(ZeroAdamW, StageOneMatchesOneProcess) { expect_stage_matches_one_process(1); }
+TEST(ZeroAdamW, StageOneMatchesOneProcess) { expect_stage_matches_one_process(options_for(1)); }
 
-TEST(ZeroAdamW, StageTwoMatchesOneProcess) { expect_stage_matches_one_process(2); }
+TEST(ZeroAdamW, StageTwoMatchesOneProcess) { expect_stage_matches_one_process(options_for(2)); }
+
+TEST(ZeroAdamW, StageTwoWithSmallBucketsMatchesOneProcess) {
+  // 64-element buckets: 435 parameters in 7 buckets, most split across owners.
+  expect_stage_matches_one_process(options_for(2, 256));
+}
+
+TEST(ZeroAdamW, StageTwoAccumulatesMicroStepsIntoTheShard) {
+  expect_stage_matches_one_process(options_for(2, 256), /*micro_steps=*/true);
+  expect_stage_matches_one_process(options_for(1), /*micro_steps=*/true);
+}
+
+TEST(ZeroAdamW, StageTwoKeepsTheGradientShardAndAFewBuckets) {
+  // 8 parameters of 1 MiB in 1 MiB buckets; rank r's gradient of parameter i
+  // is (i + 1) * (r + 1), so their average is (i + 1) * (world + 1) / 2.
+  constexpr int kParams = 8;
+  constexpr int64_t kNumel = 256 * 1024;
+  for (const int world : {1, 2, 3}) {
+    const auto outcomes = testing::run_ranks(world, [&](int rank, int world_size, int port) {
+      const auto comm = testing::connect_gloo(rank, world_size, port);
+      ZeroParamGroup group;
+      for (int i = 0; i < kParams; ++i)
+        group.params.push_back(torch::zeros({kNumel}).requires_grad_());
+      ZeroAdamW zero({group}, *comm, options_for(2, kNumel * 4));
+      torch::Tensor loss = torch::zeros({});
+      for (int i = 0; i < kParams; ++i)
+        loss = loss + group.params[static_cast<size_t>(i)].sum() * ((i + 1) * (rank + 1));
+      zero.reset_bucket_peak();
+      loss.backward();
+      for (const auto& p : group.params)
+        testing::require(!p.grad().defined(), "no parameter keeps its .grad");
+      // Being filled, and at most two being reduced.
+      testing::require(zero.bucket_peak_bytes() <= 3 * kNumel * 4,
+                       "bucket peak " + std::to_string(zero.bucket_peak_bytes()) + " bytes");
+      zero.finish_backward();
+      const int64_t shard = zero.shard_numel();
+      testing::require(zero.gradient_bytes() == shard * 4, "the rank keeps its shard only");
+      std::vector<torch::Tensor> expected;
+      for (int i = 0; i < kParams; ++i)
+        expected.push_back(torch::full({kNumel}, (i + 1) * (world_size + 1) / 2.0));
+      auto flat = torch::cat(expected);  // [kParams * kNumel]
+      flat = torch::cat({flat, torch::zeros({shard * world_size - flat.numel()})});
+      const auto grads = zero.gradients();
+      testing::require(
+          grads.size() == 1 && torch::allclose(grads[0], flat.narrow(0, rank * shard, shard)),
+          "the shard holds the average of this rank's slice");
+    });
+    for (const auto& outcome : outcomes)
+      ASSERT_EQ(outcome.exit_code, 0) << "world " << world << testing::describe(outcomes);
+  }
+}
 
 TEST(ZeroAdamW, StateShrinksWithTheWorldSize) {
   constexpr int64_t kSwinV2TinyParams = 28'347'154;

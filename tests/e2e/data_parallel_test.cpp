@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -198,8 +199,13 @@ TEST_F(DataParallel, AccumulationMicroStepsTrainLikeOneProcess) {
 
 TEST_F(DataParallel, ZeroStagesTrainLikeOneProcess) {
   const auto expected = one_process();
-  for (int stage : {1, 2}) {
-    TrainingRun run(tmp.path, data, "zero" + std::to_string(stage), 2, stage);
+  for (int stage : {1, 2, -2}) {  // -2: stage 2 with accumulation micro-steps
+    TrainingRun run(tmp.path, data, "zero" + std::to_string(stage), 2, std::abs(stage));
+    if (stage < 0) {
+      run.cfg.data.batch_size = 3;  // 2 ranks x 3 images x 2 micro-steps = 12
+      run.cfg.train.accumulation_steps = 2;
+      run.write_config();
+    }
     ASSERT_TRUE(launch(run, 2, run.finetune()));
     expect_same_weights(run.final_weights(), expected, run.name);
     const auto last = train::latest_checkpoint(run.checkpoints().string());

@@ -133,12 +133,17 @@ TEST(CudaLossScaler, FusedUnscaleMatchesTheCpuAndFindsInf) {
     gpu.push_back(q);
   }
   optim::DynamicLossScaler cpu_scaler, gpu_scaler;
-  EXPECT_TRUE(cpu_scaler.unscale_and_check(cpu));
-  EXPECT_TRUE(gpu_scaler.unscale_and_check(gpu));
+  const auto grads_of = [](const std::vector<torch::Tensor>& params) {
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : params) grads.push_back(p.grad());
+    return grads;
+  };
+  EXPECT_TRUE(cpu_scaler.unscale_and_check(grads_of(cpu)));
+  EXPECT_TRUE(gpu_scaler.unscale_and_check(grads_of(gpu)));
   for (size_t i = 0; i < cpu.size(); ++i)
     EXPECT_TRUE(torch::allclose(gpu[i].grad().cpu(), cpu[i].grad())) << i;
   gpu[1].mutable_grad()[5] = std::numeric_limits<float>::infinity();
-  EXPECT_FALSE(gpu_scaler.unscale_and_check(gpu));
+  EXPECT_FALSE(gpu_scaler.unscale_and_check(grads_of(gpu)));
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ TEST(DynamicLossScaler, ScalesLossAndUnscalesGradients) {
   EXPECT_FLOAT_EQ(scaler.scale(loss).item<float>(), loss.item<float>() * 65536.0f);
   scaler.scale(loss).backward();
   EXPECT_TRUE(torch::allclose(weight.grad(), 2 * weight * 65536.0));
-  EXPECT_TRUE(scaler.unscale_and_check({weight}));
+  EXPECT_TRUE(scaler.unscale_and_check({weight.grad()}));
   EXPECT_TRUE(torch::allclose(weight.grad(), 2 * weight));
 }
 
@@ -53,7 +53,7 @@ TEST(DynamicLossScaler, SkipsTheStepOnInfiniteGradients) {
   const torch::Tensor bad =
       parameter_with_grad(torch::tensor({1.0f, std::numeric_limits<float>::infinity()}));
   torch::optim::SGD sgd({good, bad}, torch::optim::SGDOptions(1.0));
-  const bool finite = scaler.unscale_and_check({good, bad});
+  const bool finite = scaler.unscale_and_check({good.grad(), bad.grad()});
   EXPECT_FALSE(finite);
   if (finite) {
     sgd.step();
@@ -97,10 +97,10 @@ TEST(NoOpLossScaler, KeepsLossButReportsNonFiniteGradients) {
   const torch::Tensor loss = torch::tensor(3.0f);
   EXPECT_TRUE(torch::equal(scaler->scale(loss), loss));
   const torch::Tensor param = parameter_with_grad(torch::tensor({0.5f, -0.25f}));
-  EXPECT_TRUE(scaler->unscale_and_check({param}));
+  EXPECT_TRUE(scaler->unscale_and_check({param.grad()}));
   EXPECT_TRUE(torch::equal(param.grad(), torch::tensor({0.5f, -0.25f})));
   param.grad()[1] = std::nanf("");
-  EXPECT_FALSE(scaler->unscale_and_check({param}));
+  EXPECT_FALSE(scaler->unscale_and_check({param.grad()}));
   EXPECT_EQ(make_loss_scaler(true)->current_scale(), 65536.0);
 }
 

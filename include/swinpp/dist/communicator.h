@@ -43,6 +43,9 @@ class Communicator {
   /// Starts all_reduce_sum(t) and returns at once; call wait() before reading t.
   virtual std::shared_ptr<PendingOp> all_reduce_sum_async(at::Tensor& t) = 0;
 
+  /// Starts t on rank `root` <- sum of t over all ranks and returns at once;
+  /// call wait() before reading t. The other ranks' t is left unspecified.
+  virtual std::shared_ptr<PendingOp> reduce_sum_async(at::Tensor& t, int root) = 0;
   /// in: [world * n] (any shape with that many elements), shard: [n].
   /// shard <- slice rank() of the element-wise sum of `in` over all ranks.
   virtual void reduce_scatter_sum(const at::Tensor& in, at::Tensor& shard) = 0;

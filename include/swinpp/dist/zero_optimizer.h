@@ -14,6 +14,7 @@ namespace swinpp::dist {
 
 namespace detail {
 class FlatLayout;
+class ShardedGradientBuckets;
 }  // namespace detail
 
 /// One parameter group: its learning rate is base_lr * lr_scale, and
@@ -27,13 +28,22 @@ struct ZeroParamGroup {
 /// ZeroAdamW settings (TRAIN.OPTIMIZER, DIST.ZERO_STAGE).
 struct ZeroOptions {
   /// 1: optimizer state sharded, gradients all-reduced; 2: gradients
-  /// reduce-scattered straight into the shard as well.
+  /// sharded as well, reduced to their shards while backward runs.
   int stage = 1;
   /// Base learning rate until the first set_lr.
   double lr = 1e-3;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
+  /// Stage 2: gradients are reduced in buckets of about this many bytes.
+  int64_t bucket_bytes = 25 * 1024 * 1024;
+  /// Stage 2: buckets reduced at once before backward waits for the oldest.
+  int max_in_flight = 2;
+  /// Stage 2: the parameters in the order backward is expected to produce
+  /// their gradients (the model's parameters in reverse registration order);
+  /// others are skipped, and those it leaves out come last, in reverse group
+  /// order. Only memory and overlap depend on it.
+  std::vector<torch::Tensor> gradient_order;
 };
 
 /// AdamW with its state sharded across ranks (ZeRO stage 1 or 2; Rajbhandari
@@ -47,9 +57,21 @@ struct ZeroOptions {
 ///   zero.step();   // AdamW on the shard, then all-gather of the parameters
 ///   zero.zero_grad();
 ///
-/// Gradients are averaged over ranks (stage 1: all-reduce, then each rank keeps
-/// its slice; stage 2: reduce-scatter into the slice), so no GradientReducer is
-/// needed. The update is torch::optim::AdamW's, element for element
+/// Gradients are averaged over ranks, so no GradientReducer is needed.
+/// Stage 1 all-reduces the whole flat gradient once backward has finished and
+/// each rank keeps its slice. Stage 2 never holds the whole gradient: as
+/// autograd accumulates a parameter's gradient, a hook moves it into a bucket
+/// and releases .grad; complete buckets are reduced, asynchronously and while
+/// backward goes on, to the ranks whose slices own their elements, which add
+/// them into their gradient shard (see ShardedGradientBuckets). A rank then
+/// holds its gradient shard, the buckets being filled and at most
+/// max_in_flight being reduced. With gradient accumulation, every backward
+/// (micro-step) is reduced this way and the shard accumulates, so the memory
+/// stays 1/world at the cost of one reduction per micro-step:
+///
+///   for each micro-batch: zero.prepare_backward(); loss.backward();
+///   zero.finish_backward();  // stage 2: the averaged shard is complete The update is
+///   torch::optim::AdamW's, element for element
 /// (decoupled decay p *= 1 - lr * wd, bias corrections, eps added to
 /// sqrt(v) / sqrt(1 - beta2^t)), with one step count for all parameters. A
 /// parameter without a gradient counts as a zero gradient (torch skips it).
@@ -68,9 +90,20 @@ class ZeroAdamW {
   void set_lr(double base_lr) { base_lr_ = base_lr; }
   double lr() const { return base_lr_; }
 
-  /// Averages the local gradients over ranks into this rank's shard. Called by
-  /// clip_grad_norm and step when needed; call it directly to overlap it with
-  /// other work. Reads .grad of every parameter.
+  /// Before each backward: stage 2 ends the reduction of the previous
+  /// backward (a gradient accumulation micro-step) if one is open.
+  void prepare_backward();
+  /// After the last backward of a step: stage 2 waits for the buckets still
+  /// being reduced and averages the shard; stage 1 does nothing (it reduces
+  /// in clip_grad_norm or step).
+  void finish_backward();
+  /// The gradients as this rank holds them after finish_backward: stage 1,
+  /// the parameters' local .grad (not yet averaged); stage 2, its averaged
+  /// gradient shard [shard_numel].
+  std::vector<torch::Tensor> gradients() const;
+  /// Averages the gradients over ranks into this rank's shard. Called by
+  /// clip_grad_norm and step when needed. Stage 1 reads .grad of every
+  /// parameter; stage 2 is finish_backward.
   void reduce_gradients();
   /// The L2 norm of the averaged gradients (from the shards and one
   /// all-reduce); when max_norm > 0 and norm + 1e-6 > max_norm, scales the
@@ -87,6 +120,14 @@ class ZeroAdamW {
   int64_t step_count() const { return step_; }
   /// Bytes of optimizer state this rank holds (AdamW's two moments for its shard).
   int64_t state_bytes() const;
+  /// Bytes of gradients this rank keeps from backward to step: stage 1, every
+  /// parameter's .grad and the flat buffer they are reduced in; stage 2, the
+  /// gradient shard.
+  int64_t gradient_bytes() const;
+  /// Stage 2: the most bucket bytes held at once since reset_bucket_peak()
+  /// (0 for stage 1).
+  int64_t bucket_peak_bytes() const;
+  void reset_bucket_peak();
   /// Elements in the flat buffer before padding, and in this rank's shard.
   int64_t total_numel() const;
   int64_t shard_numel() const;
@@ -107,17 +148,20 @@ class ZeroAdamW {
  private:
   void fill_flat_gradients();
   void read_parameter_shard();
-  void write_parameters_from_flat();
+  void write_parameters_from_flat(const torch::Tensor& flat);
 
   std::vector<ZeroParamGroup> groups_;
   std::vector<torch::Tensor> params_;
   Communicator& comm_;
   ZeroOptions options_;
   std::unique_ptr<detail::FlatLayout> layout_;
-  /// [padded]: the local gradients, then the gathered parameters.
+  /// Stage 1, [padded]: the local gradients, then the gathered parameters
+  /// (stage 2 allocates it for the gather only).
   torch::Tensor flat_;
   /// [shard]: the averaged gradients (stage 1: a view into flat_).
   torch::Tensor grad_shard_;
+  /// Stage 2: moves the gradients into grad_shard_ during backward.
+  std::unique_ptr<detail::ShardedGradientBuckets> buckets_;
   /// [shard]: this rank's parameters while they are updated.
   torch::Tensor param_shard_;
   /// [shard]: AdamW's first and second moments.

@@ -15,7 +15,7 @@ namespace swinpp::optim {
 
 /// Loss scaling for mixed precision. One optimizer step reads:
 ///   scaler.scale(loss).backward();
-///   const bool finite = scaler.unscale_and_check(params);
+///   const bool finite = scaler.unscale_and_check(gradients);
 ///   if (finite) { clip_grad_norm(params, clip); optimizer.step(); }
 ///   scaler.update(!finite);
 class LossScaler {
@@ -24,9 +24,10 @@ class LossScaler {
 
   /// The loss multiplied by the current scale.
   virtual torch::Tensor scale(const torch::Tensor& loss) = 0;
-  /// Divides every gradient by the current scale; true when all are finite.
-  /// Call it once per optimizer step, after the last backward.
-  virtual bool unscale_and_check(const std::vector<torch::Tensor>& params) = 0;
+  /// Divides every gradient by the current scale, in place; true when all are
+  /// finite. Undefined tensors are skipped. Call it once per optimizer step,
+  /// after the last backward.
+  virtual bool unscale_and_check(const std::vector<torch::Tensor>& gradients) = 0;
   /// Adapts the scale after a step (found_inf: the gradients were not finite).
   virtual void update(bool found_inf) = 0;
   /// The scale the next scale() call applies.
@@ -43,7 +44,7 @@ class LossScaler {
 class NoOpLossScaler : public LossScaler {
  public:
   torch::Tensor scale(const torch::Tensor& loss) override;
-  bool unscale_and_check(const std::vector<torch::Tensor>& params) override;
+  bool unscale_and_check(const std::vector<torch::Tensor>& gradients) override;
   void update(bool found_inf) override;
   double current_scale() const override { return 1.0; }
   void save(torch::serialize::OutputArchive& archive) const override;
@@ -70,7 +71,7 @@ class DynamicLossScaler : public LossScaler {
   explicit DynamicLossScaler(const DynamicLossScalerOptions& options = {});
 
   torch::Tensor scale(const torch::Tensor& loss) override;
-  bool unscale_and_check(const std::vector<torch::Tensor>& params) override;
+  bool unscale_and_check(const std::vector<torch::Tensor>& gradients) override;
   void update(bool found_inf) override;
   double current_scale() const override;
   /// Finite steps since the last change of the scale.

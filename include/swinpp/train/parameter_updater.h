@@ -17,12 +17,12 @@ namespace swinpp::train {
 ///    state; with more than one rank the gradients are averaged by a bucketed
 ///    all-reduce that runs from autograd hooks while backward goes on;
 ///  - sharded (DIST.ZERO_STAGE 1 or 2): ZeroAdamW, each rank holds 1/world of
-///    the AdamW state.
+///    the AdamW state (and with stage 2 of the gradients).
 ///
 /// One optimizer step, on every rank, in this order:
 ///
 ///   for each micro-batch: updater.prepare_backward(last); loss.backward();
-///   updater.finish_backward();           // gradients averaged (replicated)
+///   updater.finish_backward();           // gradients averaged (not ZeRO-1)
 ///   ... unscale, check for inf/NaN ...
 ///   const double norm = updater.clip_grad_norm(max_norm);
 ///   if (finite) updater.step();
@@ -40,9 +40,13 @@ class ParameterUpdater {
   /// communication).
   virtual void prepare_backward(bool last_micro_step) = 0;
   /// After the last backward of a step: waits for the gradient averaging
-  /// (replicated with several ranks; a sharded updater averages in
-  /// clip_grad_norm).
+  /// (replicated with several ranks, and ZeRO-2, which reduces while backward
+  /// runs; ZeRO-1 averages in clip_grad_norm).
   virtual void finish_backward() = 0;
+  /// The gradients this rank holds after finish_backward, to unscale and
+  /// check: the parameters' .grad (replicated: averaged; ZeRO-1: local), or
+  /// ZeRO-2's averaged shard.
+  virtual std::vector<torch::Tensor> gradients() const = 0;
   /// The L2 norm of the averaged gradients; with max_norm > 0 they are
   /// scaled down to it as torch.nn.utils.clip_grad_norm_ does.
   virtual double clip_grad_norm(double max_norm) = 0;
@@ -74,8 +78,11 @@ void consolidate_optimizer_shards(const std::string& dir);
 
 /// The updater DIST.ZERO_STAGE selects (0: replicated, 1 or 2: ZeroAdamW of
 /// that stage) over `groups`. Throws swinpp::Error for a ZeRO stage with SGD.
+/// `registration_order`: the model's parameters in registration order; ZeRO-2
+/// buckets their gradients in reverse, the order backward produces them.
 std::unique_ptr<ParameterUpdater> make_parameter_updater(
     std::vector<optim::ParamGroup> groups, const optim::OptimizerOptions& options, int zero_stage,
-    std::shared_ptr<dist::Communicator> communicator);
+    std::shared_ptr<dist::Communicator> communicator,
+    const std::vector<torch::Tensor>& registration_order = {});
 
 }  // namespace swinpp::train
