@@ -19,6 +19,7 @@
 #endif
 #include <torch/version.h>
 
+#include "bench_training.h"
 #include "command_common.h"
 #include "swinpp/data/data_bench.h"
 #include "swinpp/dist/parameter_broadcast.h"
@@ -92,60 +93,22 @@ void reset_peak_memory(const c10::Device& device) {
 #endif
 }
 
-/// A forward pass without autograd, as in evaluation.
-void inference_step(SwinTransformerV2& model, const torch::Tensor& x, const config::Config& cfg) {
-  torch::InferenceMode no_autograd;
-  train::AutocastGuard autocast(cfg.amp_enable, x.device().type(),
-                                cfg.train.amp_dtype == "float16" ? torch::kHalf : torch::kBFloat16);
-  model->forward(x);
-}
-
-/// One training step: forward, cross-entropy, backward (gradients averaged
-/// over the ranks), AdamW.
-void train_step(SwinTransformerV2& model, train::ParameterUpdater& updater, const torch::Tensor& x,
-                const torch::Tensor& y, const config::Config& cfg) {
-  updater.prepare_backward(true);
-  {
-    train::AutocastGuard autocast(
-        cfg.amp_enable, x.device().type(),
-        cfg.train.amp_dtype == "float16" ? torch::kHalf : torch::kBFloat16);
-    torch::cross_entropy_loss(model->forward(x), y).backward();
-  }
-  updater.finish_backward();
-  updater.step();
-  updater.zero_grad();
-}
-
 void run_bench_model(const BenchModelOptions& options) {
   const auto rank = join_ranks(options.common, options.device);
   const auto& cfg = rank.config;
   const auto& device = rank.device;
   const auto& comm = rank.communicator;
   const auto o = train::swinv2_options(cfg);
-  torch::manual_seed(0);
-  SwinTransformerV2 model(o);
-  model->to(device);
-  model->train(!options.inference);
-  if (comm->world_size() > 1) dist::broadcast_module(*model, *comm);
-  optim::ParamGroup all;
-  all.name = "all";
-  all.params = model->parameters();
-  optim::OptimizerOptions adamw;
-  adamw.base_lr = 1e-4;
-  auto updater = train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage),
-                                               comm, model->parameters());
-  auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size}).to(device);
-  auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64)
-               .to(device);
+  BenchTraining training(cfg, comm, options.batch, device);
   const auto sync = [&] {
     if (device.is_cuda()) torch::cuda::synchronize();
     comm->barrier();
   };
   const auto step = [&] {
     if (options.inference) {
-      inference_step(model, x, cfg);
+      training.inference();
     } else {
-      train_step(model, *updater, x, y, cfg);
+      training.step();
     }
   };
   for (int i = 0; i < options.warmup; ++i) step();

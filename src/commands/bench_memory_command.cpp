@@ -1,6 +1,7 @@
-// swinpp bench memory: the peak memory a training step needs above the model,
-// its gradients and its optimizer state, with and without activation
-// checkpointing and sequential attention.
+// swinpp bench memory: what each rank holds for a training step (parameters,
+// gradients, optimizer state, buckets) and the peak memory the step needs above
+// that, in each memory mode: plain, ZeRO-1, ZeRO-2, activation checkpointing,
+// sequential attention.
 #include <malloc.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -11,8 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "bench_training.h"
 #include "command_common.h"
-#include "swinpp/train/model_factory.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::commands {
@@ -42,58 +43,62 @@ void reset_peak_rss() {
     throw Error("cannot reset the peak resident size through /proc/self/clear_refs (Linux >= 4.0)");
 }
 
-/// One training step: forward, cross-entropy, backward, AdamW.
-void train_step(SwinTransformerV2& model, torch::optim::AdamW& optimizer, const torch::Tensor& x,
-                const torch::Tensor& y) {
-  for (auto& p : model->parameters())  // keep the gradient buffers: they are not activations
-    if (p.grad().defined()) p.mutable_grad().zero_();
-  torch::cross_entropy_loss(model->forward(x), y).backward();
-  optimizer.step();
-}
-
 struct Mode {
   const char* name;
+  int zero_stage;
   bool checkpoint;
   bool sequential;
 };
 
 void run_bench_memory(const BenchMemoryOptions& options) {
-  const auto cfg = prepare(options.common);
+  const auto rank = join_ranks(options.common, "cpu");
   // Every allocation above 64 KiB gets its own mapping, returned to the
   // system when freed: the resident size then follows the live tensors.
   mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+  const auto& comm = rank.communicator;
   for (const Mode& mode :
-       {Mode{"plain", false, false}, Mode{"checkpoint", true, false},
-        Mode{"sequential", false, true}, Mode{"checkpoint+sequential", true, true}}) {
-    auto c = cfg;
+       {Mode{"plain", 0, false, false}, Mode{"zero1", 1, false, false},
+        Mode{"zero2", 2, false, false}, Mode{"checkpoint", 0, true, false},
+        Mode{"sequential", 0, false, true}, Mode{"checkpoint+sequential", 0, true, true}}) {
+    auto c = rank.config;
+    c.dist.zero_stage = mode.zero_stage;
+    c.train.optimizer.name = "adamw";
     c.train.checkpoint_stages.assign(c.model.swinv2.depths.size(), mode.checkpoint);
     c.model.swinv2.sequential_attention_windows = mode.sequential ? options.sequential_windows : 0;
-    const auto o = train::swinv2_options(c);
-    torch::manual_seed(0);
-    SwinTransformerV2 model(o);
-    model->train();
-    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
-    auto x = torch::randn({options.batch, o.in_chans, o.img_size, o.img_size});
-    auto y = torch::randint(std::max<int64_t>(o.num_classes, 1), {options.batch}, torch::kInt64);
-    train_step(model, optimizer, x, y);  // allocates gradients and AdamW moments
+    BenchTraining training(c, comm, options.batch, rank.device);
+    training.step();  // allocates the gradients and the optimizer state
+    comm->barrier();
     const int64_t steady_kib = status_kib("VmRSS");
     reset_peak_rss();
     const auto start = std::chrono::steady_clock::now();
-    train_step(model, optimizer, x, y);
+    const train::StepOutcome outcome = training.step();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int64_t peak_kib = status_kib("VmHWM");
+    int64_t parameter_bytes = 0;
+    for (const auto& p : training.model()->parameters())
+      parameter_bytes += p.numel() * static_cast<int64_t>(p.element_size());
+    const auto& o = training.model()->options;
     nlohmann::json result = {{"impl", "swinpp"},
                              {"what", "train_step_memory"},
                              {"mode", mode.name},
+                             {"rank", comm->rank()},
+                             {"world_size", comm->world_size()},
                              {"img_size", o.img_size},
                              {"window", o.window_size},
+                             {"embed_dim", o.embed_dim},
                              {"batch", options.batch},
+                             {"zero_stage", mode.zero_stage},
                              {"sequential_windows", c.model.swinv2.sequential_attention_windows},
+                             {"parameter_bytes", parameter_bytes},
+                             {"gradient_bytes", outcome.memory.gradients},
+                             {"optimizer_state_bytes", outcome.memory.optimizer_state},
+                             {"bucket_peak_bytes", outcome.memory.bucket_peak},
                              {"steady_mib", steady_kib / 1024.0},
                              {"step_peak_above_steady_mib", (peak_kib - steady_kib) / 1024.0},
                              {"step_seconds", seconds}};
     std::cout << result.dump() << std::endl;
+    comm->barrier();
   }
 }
 
@@ -103,10 +108,12 @@ void add_bench_memory_command(CLI::App& bench) {
   auto options = std::make_shared<BenchMemoryOptions>();
   auto* cmd = bench.add_subcommand(
       "memory",
-      "Peak resident memory of one CPU training step above the model, gradients and AdamW state "
-      "(the activations), plain / activation checkpointing / sequential attention / both");
+      "What each rank holds for one CPU training step (parameter, gradient, optimizer-state and "
+      "ZeRO-2 bucket bytes) and the step's peak resident memory above that (the activations), "
+      "one JSON line per mode and rank: plain, zero1, zero2, checkpoint, sequential, "
+      "checkpoint+sequential; run it under `swinpp launch` for several ranks");
   add_common_options(*cmd, options->common, false);
-  cmd->add_option("--batch,-b", options->batch, "images per step (default 8)");
+  cmd->add_option("--batch,-b", options->batch, "images per step and rank (default 8)");
   cmd->add_option("--sequential-windows", options->sequential_windows,
                   "windows per group with sequential attention (default 4)");
   cmd->callback([options] { run_bench_memory(*options); });

@@ -80,6 +80,13 @@ const std::vector<size_t>& GradientReducer::bucket_params(int64_t index) const {
   return buckets_[static_cast<size_t>(index)]->params;
 }
 
+int64_t GradientReducer::buffer_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& bucket : buckets_)
+    bytes += bucket->buffer.numel() * static_cast<int64_t>(bucket->buffer.element_size());
+  return bytes;
+}
+
 void GradientReducer::set_sync(bool sync) {
   std::lock_guard<std::mutex> lock(mutex_);
   sync_ = sync;

@@ -225,6 +225,7 @@ void ZeroAdamW::zero_grad() {
   if (buckets_) {
     buckets_->finish();  // a backward not followed by a step is dropped
     grad_shard_.zero_();
+    buckets_->reset_peak();
   }
   for (torch::Tensor& param : params_) {
     if (param.grad().defined()) {

@@ -111,6 +111,21 @@ void Optimizer::step() {
   }
 }
 
+int64_t Optimizer::state_bytes() const {
+  const auto bytes = [](const torch::Tensor& t) {
+    return t.defined() ? t.numel() * static_cast<int64_t>(t.element_size()) : int64_t{0};
+  };
+  int64_t total = 0;
+  if (adamw_) {
+    for (size_t i = 0; i < adamw_->parameters().size(); ++i)
+      total += bytes(adamw_->exp_avg(i)) + bytes(adamw_->exp_avg_sq(i));
+    return total;
+  }
+  for (const auto& [key, state] : sgd_->state())
+    total += bytes(static_cast<const torch::optim::SGDParamState&>(*state).momentum_buffer());
+  return total;
+}
+
 std::vector<torch::Tensor> Optimizer::parameters() const {
   std::vector<torch::Tensor> params;
   for (const ParamGroup& group : groups_) {

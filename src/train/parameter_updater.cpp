@@ -60,6 +60,14 @@ class ReplicatedUpdater : public ParameterUpdater {
       if (param.grad().defined()) grads.push_back(param.grad());
     return grads;
   }
+  MemoryUse memory_use() const override {
+    MemoryUse use;
+    for (const auto& grad : gradients())
+      use.gradients += grad.numel() * static_cast<int64_t>(grad.element_size());
+    if (reducer_) use.gradients += reducer_->buffer_bytes();
+    use.optimizer_state = optimizer_.state_bytes();
+    return use;
+  }
   double clip_grad_norm(double max_norm) override {
     return max_norm > 0 ? optim::clip_grad_norm(params_, max_norm) : optim::grad_norm(params_);
   }
@@ -140,6 +148,9 @@ class ShardedUpdater : public ParameterUpdater {
   void prepare_backward(bool) override { zero_.prepare_backward(); }
   void finish_backward() override { zero_.finish_backward(); }
   std::vector<torch::Tensor> gradients() const override { return zero_.gradients(); }
+  MemoryUse memory_use() const override {
+    return {zero_.gradient_bytes(), zero_.state_bytes(), zero_.bucket_peak_bytes()};
+  }
   double clip_grad_norm(double max_norm) override { return zero_.clip_grad_norm(max_norm); }
   void step() override { zero_.step(); }
   void zero_grad() override { zero_.zero_grad(); }

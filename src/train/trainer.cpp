@@ -25,6 +25,7 @@
 #include "swinpp/train/event_file_writer.h"
 #include "swinpp/train/metrics_log.h"
 #include "swinpp/train/parameter_updater.h"
+#include "swinpp/train/training_step.h"
 #include "swinpp/util/error.h"
 #include "swinpp/util/progress.h"
 
@@ -48,6 +49,7 @@ struct Trainer::State {
   std::unique_ptr<ParameterUpdater> updater;
   std::unique_ptr<optim::LrSchedule> schedule;
   std::unique_ptr<optim::LossScaler> scaler;
+  std::unique_ptr<TrainingStep> step;
   std::optional<optim::ModelEma> ema;
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<EventFileWriter> events;  ///< TensorBoard, rank 0 only
@@ -150,11 +152,13 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   l.milestones = c.train.lr_scheduler.multisteps;
   l.gamma = c.train.lr_scheduler.gamma;
   s.schedule = std::make_unique<optim::LrSchedule>(l);
-  if (c.train.amp_dtype == "float16") s.amp_dtype = c10::ScalarType::Half;
+  s.amp_dtype = parse_amp_dtype(c.train.amp_dtype);
   const bool fp16 = c.amp_enable && s.amp_dtype == c10::ScalarType::Half;
   if (fp16 && !opts.device.is_cuda())
     throw Error("TRAIN.AMP_DTYPE float16 needs a CUDA device; on the CPU use bfloat16");
   s.scaler = optim::make_loss_scaler(fp16);
+  s.step = std::make_unique<TrainingStep>(*s.updater, *s.scaler, *s.comm,
+                                          c.train.accumulation_steps, c.train.clip_grad);
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =
       std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
@@ -241,7 +245,6 @@ std::map<std::string, double> Trainer::fit() {
   const int rank = s.comm->rank();
   const int world = s.comm->world_size();
   const c10::Device device = s.opts.device;
-  const auto on_device = torch::TensorOptions().device(device);
   Progress progress(s.task->name(), total_steps, c.print_freq, s.main());
   std::map<std::string, double> last_eval;
   auto save = [&](bool epoch_end) {
@@ -288,21 +291,20 @@ std::map<std::string, double> Trainer::fit() {
       const auto seed = static_cast<uint64_t>(c.seed);
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
       torch::manual_seed(data::mix_seed(seed, epoch, batch->batch_index, rank ^ kTorchSeedStream));
-      s.updater->prepare_backward((batch->batch_index + 1) % accum == 0);
       batch->images = batch->images.to(device, /*non_blocking=*/true);
       batch->labels = batch->labels.to(device, /*non_blocking=*/true);
       if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
-      torch::Tensor loss;
+      double loss_value = 0.0;
       {
         std::optional<NonFiniteTraceScope> tracing;
+        torch::Tensor loss;
         if (trace) tracing.emplace(*trace);
         {
           AutocastGuard autocast(c.amp_enable, device.type(), s.amp_dtype);
           loss = s.task->loss(*batch, gen);
         }
-        s.scaler->scale(loss / static_cast<double>(accum)).backward();
+        loss_value = s.step->backward(loss, (batch->batch_index + 1) % accum == 0);
       }
-      const double loss_value = loss.item<double>();
       loss_sum += loss_value;
       step_loss_sum += loss_value;
       step_loss_finite = step_loss_finite && std::isfinite(loss_value);
@@ -311,17 +313,10 @@ std::map<std::string, double> Trainer::fit() {
       s.pos.next_batch = batch->batch_index + 1;
       if (s.pos.next_batch % accum != 0) continue;
 
-      s.updater->finish_backward();
-      const bool gradients_finite = s.scaler->unscale_and_check(s.updater->gradients());
-      bool finite = gradients_finite && step_loss_finite;
-      if (world > 1) {  // sharded ranks checked only their own gradients: agree on skipping
-        torch::Tensor found_inf = torch::full({1}, finite ? 0.0f : 1.0f, on_device);
-        s.comm->all_reduce_max(found_inf);
-        finite = found_inf.item<float>() == 0.0f;
-      }
-      norm = s.updater->clip_grad_norm(c.train.clip_grad);
+      const StepOutcome outcome = s.step->update(step_loss_finite);
+      const bool finite = outcome.applied;
+      norm = outcome.grad_norm;
       if (finite) {
-        s.updater->step();
         consecutive_skipped = 0;
         last_finite = std::make_pair(s.pos.step + 1, step_loss_sum / static_cast<double>(accum));
       } else {
@@ -350,8 +345,7 @@ std::map<std::string, double> Trainer::fit() {
       step_loss_sum = 0.0;
       step_loss_finite = true;
       if (trace) trace->clear();
-      s.scaler->update(!finite);
-      s.updater->zero_grad();
+      s.step->clear();
       if (s.ema) s.ema->update(*s.module);
       ++s.pos.step;
       if (s.main()) {

@@ -62,6 +62,8 @@ class GradientReducer {
 
   /// The number of buckets.
   int64_t num_buckets() const { return static_cast<int64_t>(buckets_.size()); }
+  /// Bytes of the bucket buffers (as large as every reduced gradient together).
+  int64_t buffer_bytes() const;
   /// The indices (into the constructor's params) of bucket `index`'s parameters.
   const std::vector<size_t>& bucket_params(int64_t index) const;
 

@@ -125,7 +125,7 @@ class ZeroAdamW {
   /// gradient shard.
   int64_t gradient_bytes() const;
   /// Stage 2: the most bucket bytes held at once since reset_bucket_peak()
-  /// (0 for stage 1).
+  /// or zero_grad() (0 for stage 1).
   int64_t bucket_peak_bytes() const;
   void reset_bucket_peak();
   /// Elements in the flat buffer before padding, and in this rank's shard.

@@ -70,6 +70,8 @@ class Optimizer {
   std::vector<torch::Tensor> parameters() const;
   const OptimizerOptions& options() const { return options_; }
 
+  /// Bytes of optimizer state: AdamW's moments, or SGD's momentum buffers.
+  int64_t state_bytes() const;
   /// The AdamW state, or nullptr when this is SGD.
   FusedAdamW* adamw() { return adamw_.get(); }
 

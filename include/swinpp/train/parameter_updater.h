@@ -31,6 +31,19 @@ namespace swinpp::train {
 /// Everything but the accessors is a collective when there are several ranks.
 class ParameterUpdater {
  public:
+  /// Bytes this rank holds for the update besides the model and activations.
+  struct MemoryUse {
+    /// Gradients kept from backward to the update, with the buffers they are
+    /// reduced in (replicated: every .grad and the reducer's buckets; ZeRO-1:
+    /// every .grad and the flat buffer; ZeRO-2: the gradient shard).
+    int64_t gradients = 0;
+    /// Optimizer state: AdamW's moments, SGD's momentum buffers.
+    int64_t optimizer_state = 0;
+    /// ZeRO-2: the most bucket memory held at once during the last backward
+    /// (the buckets being filled and reduced); 0 otherwise.
+    int64_t bucket_peak = 0;
+  };
+
   virtual ~ParameterUpdater() = default;
 
   /// The trained parameters in optimizer order (group after group).
@@ -47,6 +60,8 @@ class ParameterUpdater {
   /// check: the parameters' .grad (replicated: averaged; ZeRO-1: local), or
   /// ZeRO-2's averaged shard.
   virtual std::vector<torch::Tensor> gradients() const = 0;
+  /// What this rank holds now (see MemoryUse).
+  virtual MemoryUse memory_use() const = 0;
   /// The L2 norm of the averaged gradients; with max_norm > 0 they are
   /// scaled down to it as torch.nn.utils.clip_grad_norm_ does.
   virtual double clip_grad_norm(double max_norm) = 0;

@@ -1,0 +1,60 @@
+#include "bench_training.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "swinpp/dist/parameter_broadcast.h"
+#include "swinpp/optim/loss_scaler.h"
+#include "swinpp/train/autocast_guard.h"
+#include "swinpp/train/model_factory.h"
+
+namespace swinpp::commands {
+
+BenchTraining::BenchTraining(const config::Config& cfg, std::shared_ptr<dist::Communicator> comm,
+                             int64_t batch, const c10::Device& device)
+    : cfg_(cfg), comm_(std::move(comm)), amp_dtype_(train::parse_amp_dtype(cfg.train.amp_dtype)) {
+  const auto o = train::swinv2_options(cfg);
+  torch::manual_seed(0);
+  model_ = SwinTransformerV2(o);
+  model_->to(device);
+  if (comm_->world_size() > 1) dist::broadcast_module(*model_, *comm_);
+  optim::ParamGroup all;
+  all.name = "all";
+  all.params = model_->parameters();
+  optim::OptimizerOptions adamw;
+  adamw.base_lr = 1e-4;
+  updater_ = train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage),
+                                           comm_, model_->parameters());
+  scaler_ = optim::make_loss_scaler(cfg.amp_enable && amp_dtype_ == c10::ScalarType::Half);
+  step_ =
+      std::make_unique<train::TrainingStep>(*updater_, *scaler_, *comm_, 1, cfg.train.clip_grad);
+  x_ = torch::randn({batch, o.in_chans, o.img_size, o.img_size}).to(device);  // [B, 3, S, S]
+  y_ = torch::randint(std::max<int64_t>(o.num_classes, 1), {batch}, torch::kInt64)
+           .to(device);  // [B]
+}
+
+BenchTraining::~BenchTraining() = default;
+
+train::StepOutcome BenchTraining::step() {
+  model_->train();
+  torch::Tensor loss;
+  {
+    train::AutocastGuard autocast(cfg_.amp_enable, x_.device().type(), amp_dtype_);
+    loss = torch::cross_entropy_loss(model_->forward(x_), y_);
+  }
+  const double value = step_->backward(loss, /*last_micro_step=*/true);
+  const train::StepOutcome outcome = step_->update(std::isfinite(value));
+  step_->clear();
+  return outcome;
+}
+
+void BenchTraining::inference() {
+  model_->eval();
+  torch::InferenceMode no_autograd;
+  train::AutocastGuard autocast(cfg_.amp_enable, x_.device().type(), amp_dtype_);
+  model_->forward(x_);
+}
+
+}  // namespace swinpp::commands
