@@ -66,6 +66,8 @@ ShardedGradientBuckets::ShardedGradientBuckets(std::vector<at::Tensor> params,
       comm_(comm),
       shard_(std::move(shard)),
       max_in_flight_(std::max(1, max_in_flight)),
+      bucket_bytes_(bucket_bytes),
+      shard_numel_(layout.shard_numel()),
       bucket_of_(params_.size(), 0),
       arrived_(params_.size(), false) {
   std::unordered_map<const void*, size_t> index_of;
@@ -81,29 +83,47 @@ ShardedGradientBuckets::ShardedGradientBuckets(std::vector<at::Tensor> params,
   for (size_t i = params_.size(); i-- > 0;)
     if (!listed[i]) order.push_back(i);
 
-  // Whole parameters, in gradient order, about bucket_bytes per bucket.
+  for (const auto& segment : layout.segments())
+    segments_.emplace_back(segment.offset, segment.numel);
+  build_buckets(order);
+
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (torch::autograd::impl::post_acc_grad_hooks(params_[i]))
+      throw Error("ZeRO-2: parameter " + std::to_string(i) +
+                  " already has a post-accumulate-grad hook");
+    torch::autograd::impl::set_post_acc_grad_hooks(params_[i],
+                                                   std::make_unique<BucketHook>(this, i));
+  }
+}
+
+ShardedGradientBuckets::~ShardedGradientBuckets() {
+  for (const at::Tensor& param : params_)
+    torch::autograd::impl::set_post_acc_grad_hooks(param, nullptr);
+}
+
+void ShardedGradientBuckets::build_buckets(const std::vector<size_t>& order) {
+  // Whole parameters, in gradient order, about bucket_bytes_ per bucket.
   const int world = comm_.world_size();
-  const int64_t shard_numel = layout.shard_numel();
-  const auto& segments = layout.segments();
-  const int64_t bucket_numel = std::max<int64_t>(1, bucket_bytes / 4);
+  const int64_t bucket_numel = std::max<int64_t>(1, bucket_bytes_ / 4);
+  buckets_.clear();
   for (const size_t p : order) {
     if (buckets_.empty() || buckets_.back()->numel >= bucket_numel)
       buckets_.push_back(std::make_unique<Bucket>());
     Bucket& bucket = *buckets_.back();
     bucket.params.push_back(p);
-    bucket.numel += segments[p].numel;
+    bucket.numel += segments_[p].second;
     bucket_of_[p] = buckets_.size() - 1;
   }
   // Each parameter split at the shard boundaries; pieces grouped by owner.
   for (auto& bucket : buckets_) {
     std::vector<std::vector<Piece>> by_owner(static_cast<size_t>(world));
     for (const size_t p : bucket->params) {
-      const int64_t begin = segments[p].offset, end = begin + segments[p].numel;
+      const int64_t begin = segments_[p].first, end = begin + segments_[p].second;
       for (int64_t at = begin; at < end;) {
-        const int owner = static_cast<int>(at / shard_numel);
-        const int64_t stop = std::min(end, (owner + 1) * shard_numel);
+        const int owner = static_cast<int>(at / shard_numel_);
+        const int64_t stop = std::min(end, (owner + 1) * shard_numel_);
         by_owner[static_cast<size_t>(owner)].push_back(
-            {p, at - begin, stop - at, owner, 0, at - owner * shard_numel});
+            {p, at - begin, stop - at, owner, 0, at - owner * shard_numel_});
         at = stop;
       }
     }
@@ -119,19 +139,26 @@ ShardedGradientBuckets::ShardedGradientBuckets(std::vector<at::Tensor> params,
     }
     bucket->pending = bucket->params.size();
   }
-
-  for (size_t i = 0; i < params_.size(); ++i) {
-    if (torch::autograd::impl::post_acc_grad_hooks(params_[i]))
-      throw Error("ZeRO-2: parameter " + std::to_string(i) +
-                  " already has a post-accumulate-grad hook");
-    torch::autograd::impl::set_post_acc_grad_hooks(params_[i],
-                                                   std::make_unique<BucketHook>(this, i));
-  }
 }
 
-ShardedGradientBuckets::~ShardedGradientBuckets() {
-  for (const at::Tensor& param : params_)
-    torch::autograd::impl::set_post_acc_grad_hooks(param, nullptr);
+void ShardedGradientBuckets::rebuild_in_arrival_order() {
+  // The order the first backward produced, completed by the parameters that
+  // had no gradient; rank 0's, so that every rank builds the same buckets.
+  std::vector<bool> seen(params_.size(), false);
+  for (const size_t p : arrival_) seen[p] = true;
+  for (const auto& bucket : buckets_)
+    for (const size_t p : bucket->params)
+      if (!seen[p]) arrival_.push_back(p);
+  std::vector<int64_t> indices(arrival_.begin(), arrival_.end());
+  at::Tensor order = torch::tensor(indices, torch::kLong).to(shard_.device());  // [params]
+  comm_.broadcast(order, 0);
+  order = order.cpu();
+  std::vector<size_t> agreed;
+  for (int64_t i = 0; i < order.numel(); ++i)
+    agreed.push_back(static_cast<size_t>(order[i].item<int64_t>()));
+  build_buckets(agreed);
+  arrival_.clear();
+  rebuilt_ = true;
 }
 
 bool ShardedGradientBuckets::round_open() const {
@@ -179,6 +206,7 @@ void ShardedGradientBuckets::on_gradient(size_t param) {
   if (!arrived_[param]) {
     arrived_[param] = true;
     --bucket.pending;
+    if (!rebuilt_) arrival_.push_back(param);
   }
   round_open_ = true;
   launch_ready();
@@ -241,6 +269,7 @@ void ShardedGradientBuckets::finish() {
     throw;
   }
   end_round();
+  if (!rebuilt_) rebuild_in_arrival_order();
 }
 
 void ShardedGradientBuckets::end_round() {

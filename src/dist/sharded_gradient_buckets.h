@@ -33,6 +33,13 @@ namespace swinpp::dist::detail {
 /// buffer is freed. A rank thus holds its gradient shard, the buckets being
 /// filled and at most `max_in_flight` buckets being reduced.
 ///
+/// The first backward's gradients do not arrive exactly in the expected order
+/// (a block's norms, position-bias MLP and logit scales come out of order), so
+/// that a bucket can wait for one late parameter while the next fill: after
+/// the first round the buckets are rebuilt in the order its gradients arrived,
+/// as PyTorch's DDP does (rank 0's order, broadcast, so that every rank builds
+/// the same buckets).
+///
 /// One round is one backward: finish() ends it, reducing whatever has not
 /// been (parameters without a gradient count as zero). The shard accumulates
 /// the sum over ranks and rounds; dividing by the world size is the caller's.
@@ -75,6 +82,11 @@ class ShardedGradientBuckets {
   struct Piece;
   struct Bucket;
 
+  /// Buckets of whole parameters, in `order`, about bucket_bytes_ each.
+  void build_buckets(const std::vector<size_t>& order);
+  /// After the first backward: buckets again in the order its gradients
+  /// arrived (rank 0's, broadcast).
+  void rebuild_in_arrival_order();
   void allocate(Bucket& bucket);
   void launch_ready();
   void launch(size_t index);
@@ -85,6 +97,10 @@ class ShardedGradientBuckets {
   Communicator& comm_;
   at::Tensor shard_;
   int max_in_flight_;
+  int64_t bucket_bytes_;
+  int64_t shard_numel_;
+  /// Each parameter's (offset, numel) in the flat layout.
+  std::vector<std::pair<int64_t, int64_t>> segments_;
   std::vector<std::unique_ptr<Bucket>> buckets_;
   /// For each parameter (flat order): its bucket.
   std::vector<size_t> bucket_of_;
@@ -93,6 +109,9 @@ class ShardedGradientBuckets {
   size_t next_to_launch_ = 0;
   std::deque<size_t> in_flight_;
   bool round_open_ = false;
+  /// The first backward's arrival order, until the buckets are rebuilt from it.
+  std::vector<size_t> arrival_;
+  bool rebuilt_ = false;
   int64_t held_bytes_ = 0;
   int64_t peak_bytes_ = 0;
 };

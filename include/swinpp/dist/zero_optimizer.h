@@ -38,7 +38,7 @@ struct ZeroOptions {
   /// Stage 2: gradients are reduced in buckets of about this many bytes.
   int64_t bucket_bytes = 25 * 1024 * 1024;
   /// Stage 2: buckets reduced at once before backward waits for the oldest.
-  int max_in_flight = 2;
+  int max_in_flight = 1;
   /// Stage 2: the parameters in the order backward is expected to produce
   /// their gradients (the model's parameters in reverse registration order);
   /// others are skipped, and those it leaves out come last, in reverse group
