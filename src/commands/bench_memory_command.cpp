@@ -6,11 +6,13 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bench_training.h"
 #include "command_common.h"
@@ -24,6 +26,7 @@ struct BenchMemoryOptions {
   CommonOptions common;
   int64_t batch = 8;
   int64_t sequential_windows = 4;
+  std::vector<std::string> modes;
 };
 
 /// A field of /proc/self/status in KiB (VmRSS, VmHWM).
@@ -60,6 +63,9 @@ void run_bench_memory(const BenchMemoryOptions& options) {
        {Mode{"plain", 0, false, false}, Mode{"zero1", 1, false, false},
         Mode{"zero2", 2, false, false}, Mode{"checkpoint", 0, true, false},
         Mode{"sequential", 0, false, true}, Mode{"checkpoint+sequential", 0, true, true}}) {
+    if (!options.modes.empty() &&
+        std::find(options.modes.begin(), options.modes.end(), mode.name) == options.modes.end())
+      continue;
     auto c = rank.config;
     c.dist.zero_stage = mode.zero_stage;
     c.train.optimizer.name = "adamw";
@@ -116,6 +122,9 @@ void add_bench_memory_command(CLI::App& bench) {
   cmd->add_option("--batch,-b", options->batch, "images per step and rank (default 8)");
   cmd->add_option("--sequential-windows", options->sequential_windows,
                   "windows per group with sequential attention (default 4)");
+  cmd->add_option("--mode", options->modes, "measure only these modes (default: every one)")
+      ->check(CLI::IsMember(
+          {"plain", "zero1", "zero2", "checkpoint", "sequential", "checkpoint+sequential"}));
   cmd->callback([options] { run_bench_memory(*options); });
 }
 

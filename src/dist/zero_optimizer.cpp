@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <unordered_set>
@@ -212,12 +213,47 @@ void ZeroAdamW::step() {
                       options_.beta2, group.weight_decay, options_.eps, /*amsgrad=*/false,
                       /*maximize=*/false);
   }
-  // Stage 2 keeps no whole-size buffer between steps: the gather gets its own.
-  torch::Tensor flat = buckets_ ? torch::empty({layout_->padded_numel()}, param_shard_.options())
-                                : flat_;  // [world * shard]
-  comm_.all_gather(param_shard_, flat);
-  write_parameters_from_flat(flat);
+  if (buckets_) {
+    gather_parameters_in_chunks();
+  } else {
+    comm_.all_gather(param_shard_, flat_);
+    write_parameters_from_flat(flat_);
+  }
   reduced_ = false;
+}
+
+void ZeroAdamW::gather_parameters_in_chunks() {
+  // Stage 2 keeps no whole-size buffer: the updated shards are gathered a
+  // bucket's worth at a time, each rank's piece written into the parameters.
+  const int world = comm_.world_size();
+  const int64_t shard = layout_->shard_numel();
+  const int64_t chunk = std::min(shard, std::max<int64_t>(1, options_.bucket_bytes / 4 / world));
+  torch::Tensor gathered =
+      torch::empty({world * chunk}, param_shard_.options());  // [world * chunk]
+  for (int64_t begin = 0; begin < shard; begin += chunk) {
+    const int64_t length = std::min(chunk, shard - begin);
+    torch::Tensor out = gathered.narrow(0, 0, world * length);  // [world * length]
+    comm_.all_gather(param_shard_.narrow(0, begin, length), out);
+    for (int r = 0; r < world; ++r)
+      write_flat_range(r * shard + begin, out.narrow(0, r * length, length));
+  }
+}
+
+void ZeroAdamW::write_flat_range(int64_t flat_begin, const torch::Tensor& values) {
+  const auto& segments = layout_->segments();
+  const int64_t flat_end = flat_begin + values.numel();
+  // The first parameter ending after flat_begin (segments are in flat order).
+  auto it = std::upper_bound(
+      segments.begin(), segments.end(), flat_begin,
+      [](int64_t at, const detail::FlatLayout::Segment& s) { return at < s.offset + s.numel; });
+  for (; it != segments.end() && it->offset < flat_end; ++it) {
+    const int64_t begin = std::max(flat_begin, it->offset);
+    const int64_t end = std::min(flat_end, it->offset + it->numel);
+    params_[static_cast<size_t>(it - segments.begin())]
+        .view({-1})
+        .narrow(0, begin - it->offset, end - begin)
+        .copy_(values.narrow(0, begin - flat_begin, end - begin));
+  }
 }
 
 void ZeroAdamW::zero_grad() {

@@ -111,7 +111,8 @@ class ZeroAdamW {
   /// non-finite norm is returned and leaves the gradients as they are.
   double clip_grad_norm(double max_norm);
   /// One AdamW update of this rank's shard, then every rank gathers the whole
-  /// updated parameter set and writes it into the parameters.
+  /// updated parameter set and writes it into the parameters (stage 2: through
+  /// a buffer of bucket_bytes, a chunk of every shard at a time).
   void step();
   /// Zeroes the .grad of every parameter.
   void zero_grad();
@@ -149,6 +150,10 @@ class ZeroAdamW {
   void fill_flat_gradients();
   void read_parameter_shard();
   void write_parameters_from_flat(const torch::Tensor& flat);
+  /// Stage 2: all-gathers the updated shards a bucket_bytes chunk at a time.
+  void gather_parameters_in_chunks();
+  /// Writes `values` into the parameters at flat positions [flat_begin, flat_begin + numel).
+  void write_flat_range(int64_t flat_begin, const torch::Tensor& values);
 
   std::vector<ZeroParamGroup> groups_;
   std::vector<torch::Tensor> params_;
@@ -156,7 +161,7 @@ class ZeroAdamW {
   ZeroOptions options_;
   std::unique_ptr<detail::FlatLayout> layout_;
   /// Stage 1, [padded]: the local gradients, then the gathered parameters
-  /// (stage 2 allocates it for the gather only).
+  /// (stage 2 has none).
   torch::Tensor flat_;
   /// [shard]: the averaged gradients (stage 1: a view into flat_).
   torch::Tensor grad_shard_;
