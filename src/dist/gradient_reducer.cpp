@@ -1,12 +1,30 @@
 #include "swinpp/dist/gradient_reducer.h"
 
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 
 #include "swinpp/util/error.h"
 
 namespace swinpp::dist {
+
+namespace {
+
+/// Runs GradientReducer::on_gradient once autograd has accumulated a
+/// parameter's gradient.
+class ReadyHook : public torch::autograd::PostAccumulateGradHook {
+ public:
+  explicit ReadyHook(std::function<void()> ready) : ready_(std::move(ready)) {}
+  void operator()(const torch::autograd::Variable& /*param*/) override { ready_(); }
+
+ private:
+  std::function<void()> ready_;
+};
+
+}  // namespace
 
 /// A run of parameters reduced by one all-reduce of a flat buffer.
 struct GradientReducer::Bucket {
@@ -25,7 +43,7 @@ GradientReducer::GradientReducer(std::vector<torch::Tensor> params, Communicator
       bucket_of_(params_.size(), 0),
       offset_in_bucket_(params_.size(), 0),
       ready_(params_.size(), false),
-      hook_handles_(params_.size(), -1) {
+      hooked_(params_.size(), false) {
   // Reverse order: backward produces the gradients of the last layers first.
   std::vector<int64_t> bucket_numels;
   for (size_t i = params_.size(); i-- > 0;) {
@@ -57,19 +75,46 @@ GradientReducer::GradientReducer(std::vector<torch::Tensor> params, Communicator
   }
   reset_round();
   for (size_t i = 0; i < params_.size(); ++i) {
-    if (params_[i].requires_grad()) {
-      hook_handles_[i] =
-          params_[i].register_hook([this, i](const torch::Tensor& grad) { on_gradient(i, grad); });
-    }
+    if (!params_[i].requires_grad()) continue;
+    if (torch::autograd::impl::post_acc_grad_hooks(params_[i]))
+      throw Error("GradientReducer: parameter " + std::to_string(i) +
+                  " already has a post-accumulate-grad hook");
+    params_[i].mutable_grad() = slot(i).view(params_[i].sizes());
+    torch::autograd::impl::set_post_acc_grad_hooks(
+        params_[i], std::make_unique<ReadyHook>([this, i] { on_gradient(i); }));
+    hooked_[i] = true;
   }
 }
 
 GradientReducer::~GradientReducer() {
-  for (size_t i = 0; i < params_.size(); ++i) {
-    if (hook_handles_[i] >= 0) {
-      params_[i].remove_hook(static_cast<unsigned>(hook_handles_[i]));
-    }
-  }
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (hooked_[i]) torch::autograd::impl::set_post_acc_grad_hooks(params_[i], nullptr);
+}
+
+torch::Tensor GradientReducer::slot(size_t i) const {
+  return buckets_[bucket_of_[i]]->buffer.narrow(0, offset_in_bucket_[i],
+                                                params_[i].numel());  // [numel]
+}
+
+void GradientReducer::use_bucket_view(size_t i, bool keep_values) {
+  const torch::Tensor& grad = params_[i].grad();
+  torch::Tensor view = slot(i);
+  if (grad.defined() && grad.data_ptr() == view.data_ptr()) return;
+  if (!keep_values)
+    view.zero_();
+  else if (grad.defined())
+    view.copy_(grad.reshape({-1}));
+  else
+    view.zero_();
+  params_[i].mutable_grad() = view.view(params_[i].sizes());
+}
+
+void GradientReducer::zero_grad() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  torch::NoGradGuard no_grad;
+  for (auto& bucket : buckets_) bucket->buffer.zero_();
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (hooked_[i]) use_bucket_view(i, /*keep_values=*/false);
 }
 
 const std::vector<size_t>& GradientReducer::bucket_params(int64_t index) const {
@@ -101,7 +146,7 @@ void GradientReducer::reset_round() {
   next_to_launch_ = 0;
 }
 
-void GradientReducer::on_gradient(size_t param_index, const torch::Tensor& grad) {
+void GradientReducer::on_gradient(size_t param_index) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!sync_) {
     return;
@@ -113,14 +158,9 @@ void GradientReducer::on_gradient(size_t param_index, const torch::Tensor& grad)
   }
   Bucket& bucket = *buckets_[bucket_of_[param_index]];
   torch::NoGradGuard no_grad;
-  const torch::Tensor& param = params_[param_index];
-  torch::Tensor slot =
-      bucket.buffer.narrow(0, offset_in_bucket_[param_index], param.numel());  // [numel]
-  // The hook runs before autograd adds `grad` into .grad: the local total is both.
-  slot.copy_(grad.reshape({-1}));
-  if (param.grad().defined()) {
-    slot.add_(param.grad().reshape({-1}));
-  }
+  // .grad, the local total, is normally a view into the bucket already; after
+  // .grad was replaced (an optimizer's zero_grad setting it to none), it moves in.
+  use_bucket_view(param_index, /*keep_values=*/true);
   ready_[param_index] = true;
   --bucket.pending;
   launch_ready_buckets();
@@ -148,35 +188,16 @@ void GradientReducer::finalize() {
   try {
     for (size_t b = next_to_launch_; b < buckets_.size(); ++b) {
       Bucket& bucket = *buckets_[b];
-      for (const size_t i : bucket.params) {
-        if (!ready_[i]) {
-          // No gradient arrived in this backward: the local total is .grad (or zero).
-          torch::Tensor slot = bucket.buffer.narrow(0, offset_in_bucket_[i], params_[i].numel());
-          const torch::Tensor& grad = params_[i].grad();
-          if (grad.defined()) {
-            slot.copy_(grad.reshape({-1}));
-          } else {
-            slot.zero_();
-          }
-        }
-      }
+      // No gradient arrived in this backward: the local total is .grad (or zero).
+      for (const size_t i : bucket.params)
+        if (!ready_[i]) use_bucket_view(i, /*keep_values=*/true);
       launch(bucket);
     }
     next_to_launch_ = buckets_.size();
     const double world = comm_.world_size();
     for (auto& bucket : buckets_) {
       bucket->op->wait();
-      bucket->buffer.div_(world);
-      for (const size_t i : bucket->params) {
-        torch::Tensor& param = params_[i];
-        const torch::Tensor average =
-            bucket->buffer.narrow(0, offset_in_bucket_[i], param.numel()).view(param.sizes());
-        if (param.grad().defined()) {
-          param.mutable_grad().copy_(average);
-        } else {
-          param.mutable_grad() = average.clone();
-        }
-      }
+      bucket->buffer.div_(world);  // the parameters' .grad are views into it
     }
   } catch (...) {
     reset_round();

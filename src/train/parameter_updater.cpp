@@ -62,9 +62,12 @@ class ReplicatedUpdater : public ParameterUpdater {
   }
   MemoryUse memory_use() const override {
     MemoryUse use;
-    for (const auto& grad : gradients())
-      use.gradients += grad.numel() * static_cast<int64_t>(grad.element_size());
-    if (reducer_) use.gradients += reducer_->buffer_bytes();
+    if (reducer_) {
+      use.gradients = reducer_->buffer_bytes();  // .grad are views into its buckets
+    } else {
+      for (const auto& grad : gradients())
+        use.gradients += grad.numel() * static_cast<int64_t>(grad.element_size());
+    }
     use.optimizer_state = optimizer_.state_bytes();
     return use;
   }
@@ -72,7 +75,12 @@ class ReplicatedUpdater : public ParameterUpdater {
     return max_norm > 0 ? optim::clip_grad_norm(params_, max_norm) : optim::grad_norm(params_);
   }
   void step() override { optimizer_.step(); }
-  void zero_grad() override { optimizer_.zero_grad(); }
+  void zero_grad() override {
+    if (reducer_)
+      reducer_->zero_grad();  // .grad stay views into the reducer's buckets
+    else
+      optimizer_.zero_grad();
+  }
   void set_lr(double base_lr) override { optimizer_.set_lr(base_lr); }
   std::vector<double> group_lrs() const override {
     std::vector<double> lrs;

@@ -66,7 +66,7 @@ std::vector<torch::Tensor> train_rank(Communicator& comm, Accumulation accumulat
     const auto [global_x, global_y] = global_batch(step);
     const torch::Tensor x = part_of(global_x, comm.rank(), comm.world_size());
     const torch::Tensor y = part_of(global_y, comm.rank(), comm.world_size());
-    sgd.zero_grad();
+    reducer.zero_grad();  // .grad are bucket views, which torch's zero_grad cannot detach
     for (int micro = 0; micro < micro_steps; ++micro) {
       const bool last = micro + 1 == micro_steps;
       reducer.set_sync(last || accumulation == Accumulation::kSyncedMicroSteps);
@@ -180,6 +180,31 @@ TEST(GradientReducer, OneProcessKeepsPlainGradients) {
     twin_grads.push_back(twin->parameters()[i].grad());
   }
   EXPECT_EQ(compare(grads, twin_grads, 1e-6), "");
+}
+
+TEST(GradientReducer, GradientsAreBucketViewsEvenAfterBeingSetToNone) {
+  SingleProcessCommunicator comm;
+  torch::nn::Sequential model = make_mlp(3);
+  torch::nn::Sequential twin = make_mlp(3);
+  GradientReducer reducer(model->parameters(), comm);
+  const auto [x, y] = global_batch(0);
+  for (int round = 0; round < 2; ++round) {
+    loss_on(model, x, y).backward();
+    reducer.finalize();
+    for (const auto& p : model->parameters()) EXPECT_TRUE(p.grad().is_view()) << round;
+    // An optimizer that sets .grad to none: the next backward moves it back in.
+    for (auto& p : model->parameters()) p.mutable_grad().reset();
+  }
+  loss_on(model, x, y).backward();
+  reducer.finalize();
+  loss_on(twin, x, y).backward();
+  for (size_t i = 0; i < model->parameters().size(); ++i) {
+    EXPECT_TRUE(model->parameters()[i].grad().is_view());
+    EXPECT_TRUE(torch::allclose(model->parameters()[i].grad(), twin->parameters()[i].grad()));
+  }
+  reducer.zero_grad();
+  for (const auto& p : model->parameters())
+    EXPECT_TRUE(p.grad().is_view() && p.grad().abs().sum().item<float>() == 0.0f);
 }
 
 TEST(GradientReducer, SecondBackwardWithoutFinalizeThrows) {

@@ -23,9 +23,13 @@ struct GradientReducerOptions {
 /// DDP and flashlight's CoalescingReducer.
 ///
 /// Parameters (in an order identical on every rank) are packed into buckets in
-/// reverse order, the order backward produces their gradients. A hook on each
-/// parameter copies its gradient into its bucket's flat buffer; when a bucket
-/// is complete it is all-reduced asynchronously while backward goes on.
+/// reverse order, the order backward produces their gradients. Each
+/// parameter's .grad is a view into its bucket's flat buffer, so autograd
+/// accumulates straight into the bucket and no gradient is copied; a hook
+/// after each accumulation marks the parameter ready, and a complete bucket is
+/// all-reduced in place, asynchronously, while backward goes on. When .grad
+/// has been replaced (an optimizer's zero_grad setting it to none), the hook
+/// moves it into the bucket and makes .grad the view again.
 /// Buckets are launched in index order on every rank, so the ranks' collectives
 /// always match. One step:
 ///
@@ -39,8 +43,10 @@ struct GradientReducerOptions {
 /// finalize() its .grad is defined on every rank.
 class GradientReducer {
  public:
-  /// Registers a gradient hook on every parameter that requires grad. Throws
-  /// swinpp::Error for an undefined or sparse parameter.
+  /// Makes every parameter's .grad a (zero) view into its bucket and registers
+  /// a post-accumulate-grad hook on every parameter that requires grad. Throws
+  /// swinpp::Error for an undefined or sparse parameter, or one that already
+  /// has such a hook.
   GradientReducer(std::vector<torch::Tensor> params, Communicator& comm,
                   const GradientReducerOptions& options = {});
   /// Removes the hooks.
@@ -60,9 +66,14 @@ class GradientReducer {
   /// false. Throws swinpp::Error when a collective fails.
   void finalize();
 
+  /// Zeroes the gradients in place, keeping .grad the bucket views. Use it
+  /// instead of a torch::optim optimizer's zero_grad, which detaches .grad in
+  /// place and so throws on a view.
+  void zero_grad();
+
   /// The number of buckets.
   int64_t num_buckets() const { return static_cast<int64_t>(buckets_.size()); }
-  /// Bytes of the bucket buffers (as large as every reduced gradient together).
+  /// Bytes of the bucket buffers, which hold the parameters' gradients.
   int64_t buffer_bytes() const;
   /// The indices (into the constructor's params) of bucket `index`'s parameters.
   const std::vector<size_t>& bucket_params(int64_t index) const;
@@ -70,7 +81,12 @@ class GradientReducer {
  private:
   struct Bucket;
 
-  void on_gradient(size_t param_index, const torch::Tensor& grad);
+  void on_gradient(size_t param_index);
+  /// Parameter i's place in its bucket's buffer: [numel].
+  torch::Tensor slot(size_t i) const;
+  /// Makes .grad of parameter i the view of its slot, moving a replaced
+  /// .grad's values in (keep_values) or zeroing it.
+  void use_bucket_view(size_t i, bool keep_values);
   void launch_ready_buckets();
   void launch(Bucket& bucket);
   void reset_round();
@@ -82,8 +98,8 @@ class GradientReducer {
   std::vector<size_t> bucket_of_;
   std::vector<int64_t> offset_in_bucket_;
   std::vector<bool> ready_;
-  /// Hook handles, -1 for parameters without a hook.
-  std::vector<int64_t> hook_handles_;
+  /// Whether parameter i has the hook (it requires grad).
+  std::vector<bool> hooked_;
   size_t next_to_launch_ = 0;
   bool sync_ = true;
   std::mutex mutex_;
