@@ -10,6 +10,7 @@
 #include "collective_checks.h"
 #include "flat_layout.h"
 #include "sharded_gradient_buckets.h"
+#include "swinpp/dist/gradient_reducer.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::dist {
@@ -56,6 +57,23 @@ std::vector<std::vector<int64_t>> group_numels(const std::vector<ZeroParamGroup>
   return numels;
 }
 
+/// `params` in model registration order (the reverse of `gradient_order`,
+/// parameters it leaves out first), the order a GradientReducer buckets in reverse.
+std::vector<torch::Tensor> registration_order(const std::vector<torch::Tensor>& params,
+                                              const std::vector<torch::Tensor>& gradient_order) {
+  std::unordered_set<const void*> trained, listed;
+  for (const auto& p : params) trained.insert(p.unsafeGetTensorImpl());
+  std::vector<torch::Tensor> order;
+  for (auto it = gradient_order.rbegin(); it != gradient_order.rend(); ++it)
+    if (trained.count(it->unsafeGetTensorImpl()) && listed.insert(it->unsafeGetTensorImpl()).second)
+      order.push_back(*it);
+  std::vector<torch::Tensor> missing;
+  for (const auto& p : params)
+    if (!listed.count(p.unsafeGetTensorImpl())) missing.push_back(p);
+  order.insert(order.begin(), missing.begin(), missing.end());
+  return order;
+}
+
 }  // namespace
 
 ZeroAdamW::ZeroAdamW(std::vector<ZeroParamGroup> groups, Communicator& comm,
@@ -73,11 +91,13 @@ ZeroAdamW::ZeroAdamW(std::vector<ZeroParamGroup> groups, Communicator& comm,
       std::make_unique<detail::FlatLayout>(group_numels(groups_), comm.world_size(), comm.rank());
   const auto float_options = params_.front().options().requires_grad(false);
   const int64_t shard = layout_->shard_numel();
+  grad_shard_ = torch::zeros({shard}, float_options);  // [shard]
   if (options.stage == 1) {
-    flat_ = torch::zeros({layout_->padded_numel()}, float_options);  // [world * shard]
-    grad_shard_ = flat_.narrow(0, layout_->shard_offset(), shard);   // [shard]
+    GradientReducerOptions reducer_options;
+    reducer_options.bucket_bytes = options.bucket_bytes;
+    reducer_ = std::make_unique<GradientReducer>(
+        registration_order(params_, options.gradient_order), comm_, reducer_options);
   } else {
-    grad_shard_ = torch::zeros({shard}, float_options);  // [shard]
     buckets_ = std::make_unique<detail::ShardedGradientBuckets>(
         params_, options.gradient_order, *layout_, comm_, grad_shard_, options.bucket_bytes,
         options.max_in_flight);
@@ -94,12 +114,8 @@ int64_t ZeroAdamW::state_bytes() const {
 }
 
 int64_t ZeroAdamW::gradient_bytes() const {
-  const int64_t element = static_cast<int64_t>(grad_shard_.element_size());
-  if (buckets_) return grad_shard_.numel() * element;
-  int64_t bytes = flat_.numel() * element;
-  for (const torch::Tensor& param : params_)
-    if (param.grad().defined()) bytes += param.grad().numel() * element;
-  return bytes;
+  const int64_t shard = grad_shard_.numel() * static_cast<int64_t>(grad_shard_.element_size());
+  return reducer_ ? reducer_->buffer_bytes() + shard : shard;
 }
 
 int64_t ZeroAdamW::bucket_peak_bytes() const {
@@ -114,30 +130,28 @@ int64_t ZeroAdamW::total_numel() const { return layout_->total_numel(); }
 
 int64_t ZeroAdamW::shard_numel() const { return layout_->shard_numel(); }
 
-void ZeroAdamW::fill_flat_gradients() {
-  const auto& segments = layout_->segments();
-  for (size_t p = 0; p < params_.size(); ++p) {
-    torch::Tensor slot = flat_.narrow(0, segments[p].offset, segments[p].numel);  // [numel]
-    const torch::Tensor& grad = params_[p].grad();
-    if (grad.defined()) {
-      slot.copy_(grad.reshape({-1}));
-    } else {
+void ZeroAdamW::read_gradient_shard() {
+  for (const detail::FlatLayout::Overlap& overlap : layout_->shard_overlaps()) {
+    const torch::Tensor& grad = params_[overlap.param].grad();
+    torch::Tensor slot = grad_shard_.narrow(0, overlap.range_begin, overlap.length);
+    if (grad.defined())
+      slot.copy_(grad.reshape({-1}).narrow(0, overlap.param_begin, overlap.length));
+    else
       slot.zero_();
-    }
   }
-  flat_.narrow(0, layout_->total_numel(), layout_->padded_numel() - layout_->total_numel()).zero_();
 }
 
-void ZeroAdamW::prepare_backward() {
+void ZeroAdamW::prepare_backward(bool last_micro_step) {
+  if (reducer_) reducer_->set_sync(last_micro_step);
   if (buckets_) buckets_->finish();
 }
 
 void ZeroAdamW::finish_backward() {
-  if (buckets_ && !reduced_) reduce_gradients();
+  if (!reduced_) reduce_gradients();
 }
 
 std::vector<torch::Tensor> ZeroAdamW::gradients() const {
-  if (buckets_) return {grad_shard_};
+  if (buckets_ || reduced_) return {grad_shard_};
   std::vector<torch::Tensor> grads;
   for (const torch::Tensor& param : params_)
     if (param.grad().defined()) grads.push_back(param.grad());
@@ -148,11 +162,12 @@ void ZeroAdamW::reduce_gradients() {
   torch::NoGradGuard no_grad;
   if (buckets_) {
     buckets_->finish();  // grad_shard_ holds the sum over ranks and micro-steps
+    grad_shard_.div_(comm_.world_size());
   } else {
-    fill_flat_gradients();
-    comm_.all_reduce_sum(flat_);  // grad_shard_ is this rank's slice of flat_
+    reducer_->set_sync(true);
+    reducer_->finalize();  // every .grad holds the average
+    read_gradient_shard();
   }
-  grad_shard_.div_(comm_.world_size());
   reduced_ = true;
 }
 
@@ -185,13 +200,6 @@ void ZeroAdamW::read_parameter_shard() {
   }
 }
 
-void ZeroAdamW::write_parameters_from_flat(const torch::Tensor& flat) {
-  const auto& segments = layout_->segments();
-  for (size_t p = 0; p < params_.size(); ++p) {
-    params_[p].view({-1}).copy_(flat.narrow(0, segments[p].offset, segments[p].numel));
-  }
-}
-
 void ZeroAdamW::step() {
   if (!reduced_) {
     reduce_gradients();
@@ -213,18 +221,13 @@ void ZeroAdamW::step() {
                       options_.beta2, group.weight_decay, options_.eps, /*amsgrad=*/false,
                       /*maximize=*/false);
   }
-  if (buckets_) {
-    gather_parameters_in_chunks();
-  } else {
-    comm_.all_gather(param_shard_, flat_);
-    write_parameters_from_flat(flat_);
-  }
+  gather_parameters_in_chunks();
   reduced_ = false;
 }
 
 void ZeroAdamW::gather_parameters_in_chunks() {
-  // Stage 2 keeps no whole-size buffer: the updated shards are gathered a
-  // bucket's worth at a time, each rank's piece written into the parameters.
+  // No whole-size buffer: the updated shards are gathered a bucket's worth at
+  // a time, each rank's piece written into the parameters.
   const int world = comm_.world_size();
   const int64_t shard = layout_->shard_numel();
   const int64_t chunk = std::min(shard, std::max<int64_t>(1, options_.bucket_bytes / 4 / world));
@@ -262,11 +265,8 @@ void ZeroAdamW::zero_grad() {
     buckets_->finish();  // a backward not followed by a step is dropped
     grad_shard_.zero_();
     buckets_->reset_peak();
-  }
-  for (torch::Tensor& param : params_) {
-    if (param.grad().defined()) {
-      param.mutable_grad().zero_();
-    }
+  } else {
+    reducer_->zero_grad();  // .grad stay views into the reducer's buckets
   }
   reduced_ = false;
 }

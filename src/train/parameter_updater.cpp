@@ -153,7 +153,7 @@ class ShardedUpdater : public ParameterUpdater {
         zero_(zero_groups(groups), *comm_, zero_options(options, stage, registration_order)) {}
 
   const std::vector<torch::Tensor>& parameters() const override { return zero_.parameters(); }
-  void prepare_backward(bool) override { zero_.prepare_backward(); }
+  void prepare_backward(bool last_micro_step) override { zero_.prepare_backward(last_micro_step); }
   void finish_backward() override { zero_.finish_backward(); }
   std::vector<torch::Tensor> gradients() const override { return zero_.gradients(); }
   MemoryUse memory_use() const override {

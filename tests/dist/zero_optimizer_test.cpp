@@ -130,7 +130,7 @@ std::vector<double> train_steps_in_halves(torch::nn::Sequential& model, ZeroAdam
     const auto mine_y = part_of(y, comm.rank(), comm.world_size());
     zero.zero_grad();
     for (int half = 0; half < 2; ++half) {
-      zero.prepare_backward();
+      zero.prepare_backward(/*last_micro_step=*/half == 1);
       loss_on(model, part_of(mine_x, half, 2), part_of(mine_y, half, 2), 0.5).backward();
     }
     zero.finish_backward();

@@ -12,6 +12,8 @@
 
 namespace swinpp::dist {
 
+class GradientReducer;
+
 namespace detail {
 class FlatLayout;
 class ShardedGradientBuckets;
@@ -57,24 +59,28 @@ struct ZeroOptions {
 ///   zero.step();   // AdamW on the shard, then all-gather of the parameters
 ///   zero.zero_grad();
 ///
-/// Gradients are averaged over ranks, so no GradientReducer is needed.
-/// Stage 1 all-reduces the whole flat gradient once backward has finished and
-/// each rank keeps its slice. Stage 2 never holds the whole gradient: as
-/// autograd accumulates a parameter's gradient, a hook moves it into a bucket
-/// and releases .grad; complete buckets are reduced, asynchronously and while
-/// backward goes on, to the ranks whose slices own their elements, which add
-/// them into their gradient shard (see ShardedGradientBuckets). A rank then
-/// holds its gradient shard, the buckets being filled and at most
-/// max_in_flight being reduced. With gradient accumulation, every backward
-/// (micro-step) is reduced this way and the shard accumulates, so the memory
-/// stays 1/world at the cost of one reduction per micro-step:
+/// Gradients are averaged over ranks while backward runs, in buckets of
+/// bucket_bytes. Stage 1 uses a GradientReducer: .grad are views into its
+/// buckets, all-reduced in place as they fill (not on gradient accumulation
+/// micro-steps), and each rank then copies its slice into its gradient shard.
+/// Stage 2 never holds the whole gradient: as autograd accumulates a
+/// parameter's gradient, a hook moves it into a bucket and releases .grad;
+/// complete buckets are reduced, asynchronously, to the ranks whose slices own
+/// their elements, which add them into their gradient shard (see
+/// ShardedGradientBuckets). A rank then holds its gradient shard, the bucket
+/// being filled and at most max_in_flight being reduced. With gradient
+/// accumulation, every stage-2 backward (micro-step) is reduced this way and
+/// the shard accumulates, so the memory stays 1/world at the cost of one
+/// reduction per micro-step:
 ///
-///   for each micro-batch: zero.prepare_backward(); loss.backward();
-///   zero.finish_backward();  // stage 2: the averaged shard is complete The update is
-///   torch::optim::AdamW's, element for element
-/// (decoupled decay p *= 1 - lr * wd, bias corrections, eps added to
-/// sqrt(v) / sqrt(1 - beta2^t)), with one step count for all parameters. A
-/// parameter without a gradient counts as a zero gradient (torch skips it).
+///   for each micro-batch: zero.prepare_backward(last); loss.backward();
+///   zero.finish_backward();  // the averaged shard is complete
+///
+/// The update is torch::optim::AdamW's, element for element (decoupled decay
+/// p *= 1 - lr * wd, bias corrections, eps added to sqrt(v) / sqrt(1 -
+/// beta2^t)), with one step count for all parameters. A parameter without a
+/// gradient counts as a zero gradient (torch skips it). The updated shards are
+/// all-gathered into the parameters a bucket_bytes chunk at a time.
 /// Every method but the accessors is a collective: all ranks call it in turn.
 class ZeroAdamW {
  public:
@@ -90,20 +96,18 @@ class ZeroAdamW {
   void set_lr(double base_lr) { base_lr_ = base_lr; }
   double lr() const { return base_lr_; }
 
-  /// Before each backward: stage 2 ends the reduction of the previous
-  /// backward (a gradient accumulation micro-step) if one is open.
-  void prepare_backward();
-  /// After the last backward of a step: stage 2 waits for the buckets still
-  /// being reduced and averages the shard; stage 1 does nothing (it reduces
-  /// in clip_grad_norm or step).
+  /// Before each backward: `last_micro_step` is true for the backward that
+  /// completes the step (stage 1 communicates only then); stage 2 ends the
+  /// reduction of the previous backward if one is open.
+  void prepare_backward(bool last_micro_step = true);
+  /// After the last backward of a step: waits for the reductions and fills
+  /// this rank's averaged gradient shard (reduce_gradients, once per step).
   void finish_backward();
-  /// The gradients as this rank holds them after finish_backward: stage 1,
-  /// the parameters' local .grad (not yet averaged); stage 2, its averaged
-  /// gradient shard [shard_numel].
+  /// The gradients to unscale and check: after finish_backward, this rank's
+  /// averaged gradient shard [shard_numel]; before it, stage 1's local .grad.
   std::vector<torch::Tensor> gradients() const;
   /// Averages the gradients over ranks into this rank's shard. Called by
-  /// clip_grad_norm and step when needed. Stage 1 reads .grad of every
-  /// parameter; stage 2 is finish_backward.
+  /// finish_backward, and by clip_grad_norm and step when it was not.
   void reduce_gradients();
   /// The L2 norm of the averaged gradients (from the shards and one
   /// all-reduce); when max_norm > 0 and norm + 1e-6 > max_norm, scales the
@@ -114,15 +118,16 @@ class ZeroAdamW {
   /// updated parameter set and writes it into the parameters (stage 2: through
   /// a buffer of bucket_bytes, a chunk of every shard at a time).
   void step();
-  /// Zeroes the .grad of every parameter.
+  /// Clears the gradients (stage 1: zeroes the reducer's buckets, which .grad
+  /// view; stage 2: the shard).
   void zero_grad();
 
   /// Steps taken so far.
   int64_t step_count() const { return step_; }
   /// Bytes of optimizer state this rank holds (AdamW's two moments for its shard).
   int64_t state_bytes() const;
-  /// Bytes of gradients this rank keeps from backward to step: stage 1, every
-  /// parameter's .grad and the flat buffer they are reduced in; stage 2, the
+  /// Bytes of gradients this rank keeps from backward to step: stage 1, the
+  /// reducer's buckets (every .grad) and the gradient shard; stage 2, the
   /// gradient shard.
   int64_t gradient_bytes() const;
   /// Stage 2: the most bucket bytes held at once since reset_bucket_peak()
@@ -147,9 +152,9 @@ class ZeroAdamW {
   void load_state(const ZeroState& state);
 
  private:
-  void fill_flat_gradients();
+  /// Stage 1: copies this rank's slice of the averaged .grad into grad_shard_.
+  void read_gradient_shard();
   void read_parameter_shard();
-  void write_parameters_from_flat(const torch::Tensor& flat);
   /// Stage 2: all-gathers the updated shards a bucket_bytes chunk at a time.
   void gather_parameters_in_chunks();
   /// Writes `values` into the parameters at flat positions [flat_begin, flat_begin + numel).
@@ -160,11 +165,10 @@ class ZeroAdamW {
   Communicator& comm_;
   ZeroOptions options_;
   std::unique_ptr<detail::FlatLayout> layout_;
-  /// Stage 1, [padded]: the local gradients, then the gathered parameters
-  /// (stage 2 has none).
-  torch::Tensor flat_;
-  /// [shard]: the averaged gradients (stage 1: a view into flat_).
+  /// [shard]: this rank's slice of the averaged gradients.
   torch::Tensor grad_shard_;
+  /// Stage 1: averages the gradients, held in its buckets, during backward.
+  std::unique_ptr<GradientReducer> reducer_;
   /// Stage 2: moves the gradients into grad_shard_ during backward.
   std::unique_ptr<detail::ShardedGradientBuckets> buckets_;
   /// [shard]: this rank's parameters while they are updated.
