@@ -20,7 +20,10 @@ void add_common_options(CLI::App& cmd, CommonOptions& options, bool config_requi
   if (config_required) config->required();
   cmd.add_option("--opts", options.opts,
                  "configuration overrides as KEY VALUE pairs, e.g. --opts TRAIN.BASE_LR 1e-4")
-      ->expected(-1);
+      // Many values, but without CLI11's "extra args", which would split a YAML
+      // list value ([2,2,6,2]) into four.
+      ->expected(1, 1 << 16)
+      ->allow_extra_args(false);
   cmd.add_option("--threads", options.threads,
                  "intra-op CPU threads (default: DATA.NUM_THREADS, 0 = every core)");
 }
