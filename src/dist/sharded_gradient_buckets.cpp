@@ -161,11 +161,6 @@ void ShardedGradientBuckets::rebuild_in_arrival_order() {
   rebuilt_ = true;
 }
 
-bool ShardedGradientBuckets::round_open() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return round_open_;
-}
-
 int64_t ShardedGradientBuckets::peak_buffer_bytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return peak_bytes_;
@@ -244,9 +239,14 @@ void ShardedGradientBuckets::complete_oldest() {
     shard_.narrow(0, piece.shard_begin, piece.length)
         .add_(bucket.buffer.narrow(0, piece.bucket_offset, piece.length));
   }
-  held_bytes_ -= bucket.numel * static_cast<int64_t>(bucket.buffer.element_size());
+  release(bucket);
+}
+
+void ShardedGradientBuckets::release(Bucket& bucket) {
   bucket.ops.clear();
   bucket.views.clear();
+  if (!bucket.buffer.defined()) return;
+  held_bytes_ -= bucket.numel * static_cast<int64_t>(bucket.buffer.element_size());
   bucket.buffer = at::Tensor();
 }
 
@@ -276,12 +276,7 @@ void ShardedGradientBuckets::end_round() {
   for (auto& bucket : buckets_) {
     bucket->pending = bucket->params.size();
     bucket->launched = false;
-    bucket->ops.clear();
-    bucket->views.clear();
-    if (bucket->buffer.defined()) {
-      held_bytes_ -= bucket->numel * static_cast<int64_t>(bucket->buffer.element_size());
-      bucket->buffer = at::Tensor();
-    }
+    release(*bucket);
   }
   in_flight_.clear();
   std::fill(arrived_.begin(), arrived_.end(), false);

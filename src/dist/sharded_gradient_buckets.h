@@ -65,8 +65,6 @@ class ShardedGradientBuckets {
   /// since the last call.
   void finish();
 
-  /// Whether a gradient arrived since the last finish().
-  bool round_open() const;
   /// The number of buckets.
   int64_t num_buckets() const { return static_cast<int64_t>(buckets_.size()); }
   /// The most bucket buffer bytes held at once since the last reset_peak().
@@ -91,6 +89,8 @@ class ShardedGradientBuckets {
   void launch_ready();
   void launch(size_t index);
   void complete_oldest();
+  /// Frees the bucket's buffer and forgets its collectives.
+  void release(Bucket& bucket);
   void end_round();
 
   std::vector<at::Tensor> params_;

@@ -35,8 +35,7 @@ StepOutcome TrainingStep::update(bool loss_finite) {
   StepOutcome outcome;
   updater_.finish_backward();
   outcome.memory = updater_.memory_use();
-  outcome.gradients_finite = scaler_.unscale_and_check(updater_.gradients());
-  bool finite = outcome.gradients_finite && loss_finite;
+  bool finite = scaler_.unscale_and_check(updater_.gradients()) && loss_finite;
   if (comm_.world_size() > 1) {  // sharded ranks checked only their own gradients: agree
     const auto device = updater_.parameters().front().device();
     torch::Tensor found_inf =

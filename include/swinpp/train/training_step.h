@@ -22,8 +22,6 @@ struct StepOutcome {
   /// Whether the loss and the gradients were finite on every rank, that is,
   /// whether the update was applied.
   bool applied = false;
-  /// Whether this rank's gradients were finite (after unscaling).
-  bool gradients_finite = true;
   /// The gradient norm before clipping.
   double grad_norm = 0.0;
   /// What the updater held once backward had finished, before the update.
