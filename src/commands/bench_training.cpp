@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "swinpp/dist/parameter_broadcast.h"
 #include "swinpp/optim/loss_scaler.h"
@@ -28,8 +27,8 @@ BenchTraining::BenchTraining(const config::Config& cfg, std::shared_ptr<dist::Co
   updater_ = train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage),
                                            comm_, model_->parameters());
   scaler_ = optim::make_loss_scaler(cfg.amp_enable && amp_dtype_ == c10::ScalarType::Half);
-  step_ =
-      std::make_unique<train::TrainingStep>(*updater_, *scaler_, *comm_, 1, cfg.train.clip_grad);
+  step_ = std::make_unique<train::TrainingStep>(*updater_, *scaler_, *comm_, 1, cfg.train.clip_grad,
+                                                cfg.train.max_skipped_steps, device);
   x_ = torch::randn({batch, o.in_chans, o.img_size, o.img_size}).to(device);  // [B, 3, S, S]
   y_ = torch::randint(std::max<int64_t>(o.num_classes, 1), {batch}, torch::kInt64)
            .to(device);  // [B]
@@ -44,8 +43,8 @@ train::StepOutcome BenchTraining::step() {
     train::AutocastGuard autocast(cfg_.amp_enable, x_.device().type(), amp_dtype_);
     loss = torch::cross_entropy_loss(model_->forward(x_), y_);
   }
-  const double value = step_->backward(loss, /*last_micro_step=*/true);
-  const train::StepOutcome outcome = step_->update(std::isfinite(value));
+  step_->backward(loss, x_.size(0), /*last_micro_step=*/true);
+  const train::StepOutcome outcome = step_->update(++steps_);
   step_->clear();
   return outcome;
 }

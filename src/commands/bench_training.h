@@ -29,7 +29,8 @@ class BenchTraining {
 
   /// One training step: forward and cross-entropy under the configured
   /// autocast, then TrainingStep (backward, reduction, unscale and check,
-  /// clip, AdamW). Returns what the step did.
+  /// clip, AdamW). Returns what the step did (device tensors: the step does
+  /// not wait for the device).
   train::StepOutcome step();
   /// A forward pass without autograd, as in evaluation.
   void inference();
@@ -46,6 +47,7 @@ class BenchTraining {
   std::unique_ptr<train::TrainingStep> step_;
   c10::ScalarType amp_dtype_;
   torch::Tensor x_, y_;
+  int64_t steps_ = 0;
 };
 
 }  // namespace swinpp::commands

@@ -15,6 +15,7 @@ struct TrainOptions {
   CommonOptions common;
   int64_t max_steps = 0;
   std::string device = "auto";
+  bool forbid_device_syncs = false;
 };
 
 template <typename Task>
@@ -24,6 +25,7 @@ void run_training(const TrainOptions& options) {
   t.max_steps = options.max_steps;
   t.device = rank.device;
   t.communicator = rank.communicator;
+  t.forbid_device_syncs = options.forbid_device_syncs;
   train::Trainer trainer(rank.config, std::make_shared<Task>(rank.config), t);
   trainer.fit();
 }
@@ -37,6 +39,9 @@ void add_training_command(CLI::App& app, const std::string& name, const std::str
                   "stop after this many optimizer steps (default: every epoch)");
   cmd->add_option("--device", options->device,
                   "auto (cuda:LOCAL_RANK when CUDA is available, else cpu), cpu, cuda or cuda:N");
+  cmd->add_flag("--forbid-device-syncs", options->forbid_device_syncs,
+                "debugging, CUDA only: fail when a training step other than a logging or "
+                "checkpoint step waits for the GPU (CUDA's sync debug mode set to error)");
   cmd->footer(
       "Data parallelism: run one process per rank with swinpp launch, torchrun or srun; the ranks "
       "are read from RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/"

@@ -127,10 +127,18 @@ torch::Tensor Mixup::apply(torch::Tensor& images, const torch::Tensor& labels,
                 std::to_string(images.dim() > 0 ? images.size(0) : 0) + " and " +
                 std::to_string(labels.dim()) + "-d labels");
   }
-  if (labels.numel() > 0 &&
-      (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= options_.num_classes)) {
-    throw Error("mixup: expected labels in [0, " + std::to_string(options_.num_classes) +
-                "), found a label outside (unlabelled data cannot be mixed)");
+  // Labels on the host are checked; labels already on a device are not read
+  // (that would wait for it in every step): the training loader's labels are
+  // in range by construction, checked against MODEL.NUM_CLASSES when the
+  // dataset opens.
+  if (labels.is_cpu() && labels.numel() > 0) {
+    const torch::Tensor range =
+        torch::stack({labels.min(), labels.max()}).to(torch::kInt64).contiguous();  // [2]
+    const int64_t* bounds = range.data_ptr<int64_t>();
+    if (bounds[0] < 0 || bounds[1] >= options_.num_classes)
+      throw Error("mixup: expected labels in [0, " + std::to_string(options_.num_classes) +
+                  "), found " + std::to_string(bounds[bounds[0] < 0 ? 0 : 1]) +
+                  " (unlabelled data cannot be mixed)");
   }
   torch::NoGradGuard no_grad;
   const torch::Tensor lam = options_.mode == MixupMode::kBatch

@@ -152,10 +152,10 @@ void ShardedGradientBuckets::rebuild_in_arrival_order() {
   std::vector<int64_t> indices(arrival_.begin(), arrival_.end());
   at::Tensor order = torch::tensor(indices, torch::kLong).to(shard_.device());  // [params]
   comm_.broadcast(order, 0);
-  order = order.cpu();
+  order = order.cpu();  // once in a run: the second step waits for this copy
+  const auto index = order.accessor<int64_t, 1>();
   std::vector<size_t> agreed;
-  for (int64_t i = 0; i < order.numel(); ++i)
-    agreed.push_back(static_cast<size_t>(order[i].item<int64_t>()));
+  for (int64_t i = 0; i < order.numel(); ++i) agreed.push_back(static_cast<size_t>(index[i]));
   build_buckets(agreed);
   arrival_.clear();
   rebuilt_ = true;

@@ -96,7 +96,7 @@ void ZeroAdamW::save_shard(const std::string& dir) const {
     torch::serialize::OutputArchive archive;
     archive.write("world_size", c10::IValue(static_cast<int64_t>(world)));
     archive.write("rank", c10::IValue(static_cast<int64_t>(rank)));
-    archive.write("step", c10::IValue(step_));
+    archive.write("step", c10::IValue(step_count()));
     archive.write("shard_offset", c10::IValue(layout_->shard_offset()));
     archive.write("shard_numel", c10::IValue(layout_->shard_numel()));
     archive.write("total_numel", c10::IValue(layout_->total_numel()));
@@ -108,7 +108,7 @@ void ZeroAdamW::save_shard(const std::string& dir) const {
   comm_.barrier();
   if (rank == 0) {
     const std::string marker =
-        "world_size " + std::to_string(world) + "\nstep " + std::to_string(step_) + "\n";
+        "world_size " + std::to_string(world) + "\nstep " + std::to_string(step_count()) + "\n";
     io::write_file_atomically((root / kZeroCompletionMarker).string(), marker.data(),
                               marker.size());
   }
@@ -224,7 +224,7 @@ std::optional<ZeroState> load_zero_state(const std::string& path) {
 ZeroState ZeroAdamW::gather_state() const {
   torch::NoGradGuard no_grad;
   ZeroState state;
-  state.step = step_;
+  state.step = step_count();
   for (const torch::Tensor* moment : {&exp_avg_, &exp_avg_sq_}) {
     torch::Tensor full = torch::empty({layout_->padded_numel()}, moment->options());  // [padded]
     comm_.all_gather(*moment, full);
@@ -265,7 +265,7 @@ void ZeroAdamW::load_state(const ZeroState& state) {
     exp_avg_sq_.narrow(0, overlap.range_begin, overlap.length)
         .copy_(slice(state.exp_avg_sq[overlap.param]));
   }
-  step_ = state.step;
+  step_.fill_(static_cast<double>(state.step));
   reduced_ = false;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -11,12 +12,11 @@
 #include "flat_layout.h"
 #include "sharded_gradient_buckets.h"
 #include "swinpp/dist/gradient_reducer.h"
+#include "swinpp/optim/grad_clip.h"
 #include "swinpp/util/error.h"
 
 namespace swinpp::dist {
 namespace {
-
-constexpr double kClipEpsilon = 1e-6;
 
 std::vector<torch::Tensor> checked_parameters(const std::vector<ZeroParamGroup>& groups) {
   std::vector<torch::Tensor> params;
@@ -102,10 +102,13 @@ ZeroAdamW::ZeroAdamW(std::vector<ZeroParamGroup> groups, Communicator& comm,
         params_, options.gradient_order, *layout_, comm_, grad_shard_, options.bucket_bytes,
         options.max_in_flight);
   }
-  param_shard_ = torch::zeros({shard}, float_options);  // [shard]
-  exp_avg_ = torch::zeros({shard}, float_options);      // [shard]
-  exp_avg_sq_ = torch::zeros({shard}, float_options);   // [shard]
+  param_shard_ = torch::zeros({shard}, float_options);           // [shard]
+  exp_avg_ = torch::zeros({shard}, float_options);               // [shard]
+  exp_avg_sq_ = torch::zeros({shard}, float_options);            // [shard]
+  step_ = torch::zeros({}, float_options.dtype(torch::kFloat));  // []
 }
+
+int64_t ZeroAdamW::step_count() const { return static_cast<int64_t>(step_.item<float>()); }
 
 ZeroAdamW::~ZeroAdamW() = default;
 
@@ -171,25 +174,21 @@ void ZeroAdamW::reduce_gradients() {
   reduced_ = true;
 }
 
-double ZeroAdamW::clip_grad_norm(double max_norm) {
+torch::Tensor ZeroAdamW::clip_grad_norm(double max_norm, const torch::Tensor& found_inf) {
   if (!reduced_) {
     reduce_gradients();
   }
   torch::NoGradGuard no_grad;
-  const double local = grad_shard_.norm().item<double>();
-  torch::Tensor squared =
-      torch::full({1}, local * local, grad_shard_.options().dtype(torch::kDouble));
-  comm_.all_reduce_sum(squared);
-  const double norm = std::sqrt(squared.item<double>());
-  if (!std::isfinite(norm)) {
-    return norm;
-  }
-  if (max_norm > 0.0) {
-    const double coefficient = max_norm / (norm + kClipEpsilon);
-    if (coefficient < 1.0) {
-      grad_shard_.mul_(coefficient);
-    }
-  }
+  // The sum of squares over every rank's shard and the ranks' found-inf flags:
+  // one all-reduce of two numbers.
+  torch::Tensor packed = grad_shard_.norm().to(torch::kDouble).square().reshape({1});  // [1]
+  if (found_inf.defined())
+    packed =
+        torch::cat({packed, found_inf.to(packed.device(), torch::kDouble).reshape({1})});  // [2]
+  comm_.all_reduce_sum(packed);
+  if (found_inf.defined()) found_inf.copy_(packed.narrow(0, 1, 1).clamp_max(1.0));
+  const torch::Tensor norm = packed.narrow(0, 0, 1).sqrt().to(torch::kFloat);  // [1]
+  optim::clip_to_norm({grad_shard_}, norm, max_norm);
   return norm;
 }
 
@@ -200,27 +199,29 @@ void ZeroAdamW::read_parameter_shard() {
   }
 }
 
-void ZeroAdamW::step() {
+void ZeroAdamW::step(const torch::Tensor& found_inf) {
   if (!reduced_) {
     reduce_gradients();
   }
   torch::NoGradGuard no_grad;
-  ++step_;
+  std::optional<torch::Tensor> skip;  // [] on the shard's device
+  if (found_inf.defined())
+    skip = found_inf.to(param_shard_.device(), torch::kFloat, /*non_blocking=*/true).reshape({});
+  step_.add_(1.0);
   read_parameter_shard();
   // LibTorch's fused AdamW kernel on each group's stretch of the shard, with
   // that group's learning rate and weight decay: the update of FusedAdamW.
-  const torch::Tensor step = torch::full({}, static_cast<double>(step_),
-                                         param_shard_.options().dtype(torch::kFloat));  // []
   for (const detail::FlatLayout::Run& run : layout_->shard_runs()) {
     const ZeroParamGroup& group = groups_[run.group];
     at::_fused_adamw_({param_shard_.narrow(0, run.shard_begin, run.length)},
                       {grad_shard_.narrow(0, run.shard_begin, run.length)},
                       {exp_avg_.narrow(0, run.shard_begin, run.length)},
                       {exp_avg_sq_.narrow(0, run.shard_begin, run.length)},
-                      /*max_exp_avg_sqs=*/{}, {step}, base_lr_ * group.lr_scale, options_.beta1,
+                      /*max_exp_avg_sqs=*/{}, {step_}, base_lr_ * group.lr_scale, options_.beta1,
                       options_.beta2, group.weight_decay, options_.eps, /*amsgrad=*/false,
-                      /*maximize=*/false);
+                      /*maximize=*/false, /*grad_scale=*/std::nullopt, skip);
   }
+  if (skip) step_.sub_(*skip);  // a skipped step
   gather_parameters_in_chunks();
   reduced_ = false;
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -44,7 +45,7 @@ void FusedAdamW::set_lr(size_t index, double lr) {
   groups_[index].lr = lr;
 }
 
-void FusedAdamW::step() {
+void FusedAdamW::step(const torch::Tensor& found_inf) {
   torch::NoGradGuard no_grad;
   size_t index = 0;
   for (const FusedAdamWGroup& group : groups_) {
@@ -66,10 +67,16 @@ void FusedAdamW::step() {
       launch.steps.push_back(steps_[index]);
     }
     for (auto& [key, launch] : launches) {
+      std::optional<torch::Tensor> skip;  // [] on this launch's device
+      if (found_inf.defined())
+        skip = found_inf.to(launch.params.front().device(), torch::kFloat, /*non_blocking=*/true)
+                   .reshape({});
       at::_foreach_add_(launch.steps, 1.0);
       at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
                         /*max_exp_avg_sqs=*/{}, launch.steps, group.lr, beta1_, beta2_,
-                        group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false);
+                        group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
+                        /*grad_scale=*/std::nullopt, skip);
+      if (skip) at::_foreach_add_(launch.steps, *skip, /*alpha=*/-1.0);  // a skipped step
     }
   }
 }

@@ -1,10 +1,8 @@
 #include "swinpp/optim/grad_clip.h"
 
-#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 
 namespace swinpp::optim {
@@ -23,10 +21,10 @@ std::vector<torch::Tensor> defined_grads(const std::vector<torch::Tensor>& param
 }
 
 /// sqrt(sum ||g||^2) through the multi-tensor norm kernel, as
-/// torch.nn.utils.clip_grad_norm_(foreach=True); one read of the device.
-double total_norm(const std::vector<torch::Tensor>& grads) {
+/// torch.nn.utils.clip_grad_norm_(foreach=True).
+torch::Tensor total_norm(const std::vector<torch::Tensor>& grads) {
   if (grads.empty()) {
-    return 0.0;
+    return torch::zeros({}, torch::kFloat);
   }
   torch::NoGradGuard no_grad;
   const torch::Device device = grads.front().device();
@@ -35,31 +33,33 @@ double total_norm(const std::vector<torch::Tensor>& grads) {
   });
   std::vector<torch::Tensor> norms = at::_foreach_norm(
       grads, 2, reduced ? std::optional<c10::ScalarType>(torch::kFloat) : std::nullopt);  // [] each
-  for (torch::Tensor& norm : norms) norm = norm.to(device);
-  return torch::stack(norms).norm().item<double>();  // [num_grads] -> []
+  for (torch::Tensor& norm : norms) norm = norm.to(device, torch::kFloat, /*non_blocking=*/true);
+  return torch::stack(norms).norm();  // [num_grads] -> []
 }
 
 }  // namespace
 
-double grad_norm(const std::vector<torch::Tensor>& params) {
+torch::Tensor grad_norm(const std::vector<torch::Tensor>& params) {
   return total_norm(defined_grads(params));
 }
 
-double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+torch::Tensor clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
   const std::vector<torch::Tensor> grads = defined_grads(params);
-  const double norm = total_norm(grads);
-  if (!std::isfinite(norm)) {
-    spdlog::debug("gradient norm is {}; gradients left unclipped", norm);
-    return norm;
-  }
-  if (max_norm > 0.0) {
-    const double coefficient = max_norm / (norm + kClipEpsilon);
-    if (coefficient < 1.0) {
-      torch::NoGradGuard no_grad;
-      at::_foreach_mul_(grads, coefficient);
-    }
-  }
+  torch::Tensor norm = total_norm(grads);  // []
+  clip_to_norm(grads, norm, max_norm);
   return norm;
+}
+
+void clip_to_norm(const std::vector<torch::Tensor>& gradients, const torch::Tensor& norm,
+                  double max_norm) {
+  if (max_norm <= 0.0 || gradients.empty()) return;
+  torch::NoGradGuard no_grad;
+  // min(1, max_norm / (norm + eps)) where the norm is finite, 1 where it is not.
+  const torch::Tensor coefficient =
+      torch::where(torch::isfinite(norm), (max_norm / (norm + kClipEpsilon)).clamp_max(1.0),
+                   torch::ones_like(norm))
+          .reshape({});  // []
+  at::_foreach_mul_(gradients, coefficient);
 }
 
 }  // namespace swinpp::optim

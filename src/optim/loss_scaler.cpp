@@ -2,32 +2,42 @@
 
 #include <torch/torch.h>
 
-#include <unordered_map>
+#include <algorithm>
+#include <utility>
 
 #include "swinpp/util/error.h"
 
 namespace swinpp::optim {
 namespace {
 
-/// Multiplies every defined gradient by `factor` and returns whether all of
-/// them are finite afterwards, through LibTorch's fused
-/// _amp_foreach_non_finite_check_and_unscale_ (one launch per device), with a
-/// single read of each device.
-bool rescale_and_check(const std::vector<torch::Tensor>& gradients, double factor) {
+/// Multiplies every defined gradient by `inv_scale` ([1] float32) and returns
+/// found_inf [1] (1 when some gradient is not finite), through LibTorch's
+/// fused _amp_foreach_non_finite_check_and_unscale_: one launch per device,
+/// nothing read back.
+torch::Tensor rescale_and_check(const std::vector<torch::Tensor>& gradients,
+                                const torch::Tensor& inv_scale) {
   torch::NoGradGuard no_grad;
-  std::unordered_map<torch::Device, std::vector<torch::Tensor>> grads_by_device;
+  std::vector<std::pair<torch::Device, std::vector<torch::Tensor>>> grads_by_device;
   for (const torch::Tensor& grad : gradients) {
-    if (grad.defined()) grads_by_device[grad.device()].push_back(grad);
+    if (!grad.defined()) continue;
+    auto it = std::find_if(grads_by_device.begin(), grads_by_device.end(),
+                           [&](const auto& entry) { return entry.first == grad.device(); });
+    if (it == grads_by_device.end())
+      grads_by_device.emplace_back(grad.device(), std::vector<torch::Tensor>{grad});
+    else
+      it->second.push_back(grad);
   }
-  bool finite = true;
+  if (grads_by_device.empty()) return torch::zeros({1}, torch::kFloat);
+  const torch::Device first = grads_by_device.front().first;
+  torch::Tensor found_inf = torch::zeros({1}, torch::TensorOptions().device(first));  // [1]
   for (auto& [device, grads] : grads_by_device) {
     const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat);
-    torch::Tensor found_inf = torch::zeros({1}, options);               // [1]
-    const torch::Tensor inv_scale = torch::full({1}, factor, options);  // [1]
-    at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale);
-    finite = finite && found_inf.item<float>() == 0.0f;
+    torch::Tensor found = torch::zeros({1}, options);  // [1]
+    at::_amp_foreach_non_finite_check_and_unscale_(grads, found,
+                                                   inv_scale.to(device, /*non_blocking=*/true));
+    found_inf.add_(found.to(first, /*non_blocking=*/true));
   }
-  return finite;
+  return found_inf.clamp_max_(1.0);
 }
 
 torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::string& key) {
@@ -42,11 +52,11 @@ torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::str
 
 torch::Tensor NoOpLossScaler::scale(const torch::Tensor& loss) { return loss; }
 
-bool NoOpLossScaler::unscale_and_check(const std::vector<torch::Tensor>& gradients) {
-  return rescale_and_check(gradients, 1.0);
+torch::Tensor NoOpLossScaler::unscale(const std::vector<torch::Tensor>& gradients) {
+  return rescale_and_check(gradients, torch::ones({1}, torch::kFloat));
 }
 
-void NoOpLossScaler::update(bool /*found_inf*/) {}
+void NoOpLossScaler::update(const torch::Tensor& /*found_inf*/) {}
 
 void NoOpLossScaler::save(torch::serialize::OutputArchive& /*archive*/) const {}
 
@@ -68,25 +78,41 @@ DynamicLossScaler::DynamicLossScaler(const DynamicLossScalerOptions& options)
   }
 }
 
-torch::Tensor DynamicLossScaler::scale(const torch::Tensor& loss) { return loss * current_scale(); }
+void DynamicLossScaler::move_to(const torch::Device& device) {
+  if (scale_.device() == device) return;
+  scale_ = scale_.to(device);
+  growth_tracker_ = growth_tracker_.to(device);
+}
+
+torch::Tensor DynamicLossScaler::scale(const torch::Tensor& loss) {
+  move_to(loss.device());
+  return loss * scale_.reshape({});  // [] on the loss's device: nothing read
+}
 
 double DynamicLossScaler::current_scale() const { return scale_.item<double>(); }
 
 int64_t DynamicLossScaler::growth_tracker() const { return growth_tracker_.item<int64_t>(); }
 
-bool DynamicLossScaler::unscale_and_check(const std::vector<torch::Tensor>& gradients) {
-  return rescale_and_check(gradients, 1.0 / current_scale());
+torch::Tensor DynamicLossScaler::unscale(const std::vector<torch::Tensor>& gradients) {
+  for (const torch::Tensor& grad : gradients) {
+    if (!grad.defined()) continue;
+    move_to(grad.device());
+    break;
+  }
+  // As torch.amp.GradScaler: the reciprocal in double, then float32.
+  const torch::Tensor inv_scale = scale_.to(torch::kDouble).reciprocal().to(torch::kFloat);  // [1]
+  return rescale_and_check(gradients, inv_scale);
 }
 
-void DynamicLossScaler::update(bool found_inf) {
-  const torch::Tensor found = torch::full({1}, found_inf ? 1.0 : 0.0, torch::kFloat);  // [1]
-  at::_amp_update_scale_(scale_, growth_tracker_, found, options_.growth_factor,
-                         options_.backoff_factor, options_.growth_interval);
+void DynamicLossScaler::update(const torch::Tensor& found_inf) {
+  at::_amp_update_scale_(scale_, growth_tracker_,
+                         found_inf.to(scale_.device(), torch::kFloat, /*non_blocking=*/true),
+                         options_.growth_factor, options_.backoff_factor, options_.growth_interval);
 }
 
 void DynamicLossScaler::save(torch::serialize::OutputArchive& archive) const {
-  archive.write("scale", scale_.to(torch::kDouble).reshape({}));
-  archive.write("growth_tracker", growth_tracker_.to(torch::kLong).reshape({}));
+  archive.write("scale", scale_.to(torch::kCPU, torch::kDouble).reshape({}));
+  archive.write("growth_tracker", growth_tracker_.to(torch::kCPU, torch::kLong).reshape({}));
 }
 
 void DynamicLossScaler::load(torch::serialize::InputArchive& archive) {

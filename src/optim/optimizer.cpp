@@ -103,10 +103,10 @@ void Optimizer::zero_grad() {
   }
 }
 
-void Optimizer::step() {
+void Optimizer::step(const torch::Tensor& found_inf) {
   if (adamw_) {
-    adamw_->step();
-  } else {
+    adamw_->step(found_inf);
+  } else if (!found_inf.defined() || found_inf.item<float>() == 0.0f) {
     sgd_->step();
   }
 }

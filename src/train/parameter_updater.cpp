@@ -71,10 +71,11 @@ class ReplicatedUpdater : public ParameterUpdater {
     use.optimizer_state = optimizer_.state_bytes();
     return use;
   }
-  double clip_grad_norm(double max_norm) override {
-    return max_norm > 0 ? optim::clip_grad_norm(params_, max_norm) : optim::grad_norm(params_);
+  torch::Tensor clip_grad_norm(double max_norm, torch::Tensor& found_inf) override {
+    if (comm_->world_size() > 1) comm_->all_reduce_max(found_inf);
+    return optim::clip_grad_norm(params_, max_norm);
   }
-  void step() override { optimizer_.step(); }
+  void step(const torch::Tensor& found_inf) override { optimizer_.step(found_inf); }
   void zero_grad() override {
     if (reducer_)
       reducer_->zero_grad();  // .grad stay views into the reducer's buckets
@@ -159,8 +160,10 @@ class ShardedUpdater : public ParameterUpdater {
   MemoryUse memory_use() const override {
     return {zero_.gradient_bytes(), zero_.state_bytes(), zero_.bucket_peak_bytes()};
   }
-  double clip_grad_norm(double max_norm) override { return zero_.clip_grad_norm(max_norm); }
-  void step() override { zero_.step(); }
+  torch::Tensor clip_grad_norm(double max_norm, torch::Tensor& found_inf) override {
+    return zero_.clip_grad_norm(max_norm, found_inf);
+  }
+  void step(const torch::Tensor& found_inf) override { zero_.step(found_inf); }
   void zero_grad() override { zero_.zero_grad(); }
   void set_lr(double base_lr) override { zero_.set_lr(base_lr); }
   std::vector<double> group_lrs() const override {

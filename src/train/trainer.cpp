@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
+#include "device_sync_guard.h"
 #include "swinpp/config/config_io.h"
 #include "swinpp/config/lr_scaling.h"
 #include "swinpp/dist/parameter_broadcast.h"
@@ -156,9 +156,14 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   const bool fp16 = c.amp_enable && s.amp_dtype == c10::ScalarType::Half;
   if (fp16 && !opts.device.is_cuda())
     throw Error("TRAIN.AMP_DTYPE float16 needs a CUDA device; on the CPU use bfloat16");
+  if (opts.forbid_device_syncs && !DeviceSyncGuard::supported(opts.device))
+    throw Error(
+        "forbidding device syncs needs a CUDA device (and a build with CUDA); the device is " +
+        opts.device.str());
   s.scaler = optim::make_loss_scaler(fp16);
-  s.step = std::make_unique<TrainingStep>(*s.updater, *s.scaler, *s.comm,
-                                          c.train.accumulation_steps, c.train.clip_grad);
+  s.step =
+      std::make_unique<TrainingStep>(*s.updater, *s.scaler, *s.comm, c.train.accumulation_steps,
+                                     c.train.clip_grad, c.train.max_skipped_steps, opts.device);
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =
       std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
@@ -243,7 +248,6 @@ std::map<std::string, double> Trainer::fit() {
                                   ? std::min(s.opts.max_steps, s.steps_per_epoch * c.train.epochs)
                                   : s.steps_per_epoch * c.train.epochs;
   const int rank = s.comm->rank();
-  const int world = s.comm->world_size();
   const c10::Device device = s.opts.device;
   Progress progress(s.task->name(), total_steps, c.print_freq, s.main());
   std::map<std::string, double> last_eval;
@@ -271,30 +275,40 @@ std::map<std::string, double> Trainer::fit() {
 
   s.updater->set_lr(s.schedule->lr(s.pos.step));
   const int64_t first_step = s.pos.step;
-  double loss_sum = 0.0, norm = 0.0;
-  int64_t loss_count = 0, images = 0, skipped = 0;
-  // This step's micro-batch losses, and the last step whose loss was finite.
-  double step_loss_sum = 0.0;
-  bool step_loss_finite = true;
-  int64_t consecutive_skipped = 0;
-  std::optional<std::pair<int64_t, double>> last_finite;  // (step, loss)
+  // Stops the run once TRAIN.MAX_SKIPPED_STEPS steps in a row were skipped;
+  // checked whenever the statistics are read (logging and checkpoint steps).
+  auto stop_if_skipping = [&](const StepStatistics::Report& r) {
+    if (r.streak_limit_step == 0) return;
+    const auto checkpoint = latest_checkpoint(s.checkpoint_dir(run_dir_));
+    throw Error(fmt::format(
+        "step {}: {} steps in a row had a non-finite loss or gradients and were skipped "
+        "(TRAIN.MAX_SKIPPED_STEPS {}); {}; last good checkpoint: {}",
+        r.streak_limit_step, c.train.max_skipped_steps, c.train.max_skipped_steps,
+        r.last_finite_step > 0 ? fmt::format("last finite loss {:.6g} at step {}",
+                                             r.last_finite_loss, r.last_finite_step)
+                               : std::string("no step of this run had a finite loss"),
+        checkpoint ? *checkpoint : std::string("none")));
+  };
   // Names the module where a step first stops being finite.
   std::optional<NonFiniteTrace> trace;
   if (c.train.stop_at_non_finite) trace.emplace(*s.module);
   auto window_start = std::chrono::steady_clock::now();
+  int64_t window_first_step = s.pos.step + 1;
+  std::string status;  // what the progress line shows, as of the last logging step
   bool stop = s.pos.step >= total_steps;
   while (!stop && s.pos.epoch < c.train.epochs) {
     const int64_t epoch = s.pos.epoch;
     s.loader->start_epoch(epoch, s.pos.next_batch);
     while (auto batch = s.loader->next()) {
       if (batch->batch_index >= batches) break;
+      std::optional<DeviceSyncGuard> no_syncs;
+      if (s.opts.forbid_device_syncs && !trace) no_syncs.emplace(device);
       const auto seed = static_cast<uint64_t>(c.seed);
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
       torch::manual_seed(data::mix_seed(seed, epoch, batch->batch_index, rank ^ kTorchSeedStream));
       batch->images = batch->images.to(device, /*non_blocking=*/true);
       batch->labels = batch->labels.to(device, /*non_blocking=*/true);
       if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
-      double loss_value = 0.0;
       {
         std::optional<NonFiniteTraceScope> tracing;
         torch::Tensor loss;
@@ -303,50 +317,22 @@ std::map<std::string, double> Trainer::fit() {
           AutocastGuard autocast(c.amp_enable, device.type(), s.amp_dtype);
           loss = s.task->loss(*batch, gen);
         }
-        loss_value = s.step->backward(loss, (batch->batch_index + 1) % accum == 0);
+        s.step->backward(loss, batch->images.size(0), (batch->batch_index + 1) % accum == 0);
       }
-      loss_sum += loss_value;
-      step_loss_sum += loss_value;
-      step_loss_finite = step_loss_finite && std::isfinite(loss_value);
-      ++loss_count;
-      images += batch->images.size(0);
       s.pos.next_batch = batch->batch_index + 1;
       if (s.pos.next_batch % accum != 0) continue;
 
-      const StepOutcome outcome = s.step->update(step_loss_finite);
-      const bool finite = outcome.applied;
-      norm = outcome.grad_norm;
-      if (finite) {
-        consecutive_skipped = 0;
-        last_finite = std::make_pair(s.pos.step + 1, step_loss_sum / static_cast<double>(accum));
-      } else {
-        ++skipped;
-        ++consecutive_skipped;
-        if (c.train.stop_at_non_finite)
-          throw Error(fmt::format("step {}: {}; {} (TRAIN.STOP_AT_NON_FINITE)", s.pos.step + 1,
-                                  describe_non_finite(*s.module, step_loss_finite),
-                                  trace->describe()));
-        if (consecutive_skipped >= c.train.max_skipped_steps) {
-          const auto checkpoint = latest_checkpoint(s.checkpoint_dir(run_dir_));
-          throw Error(fmt::format(
-              "step {}: {} steps in a row had a non-finite loss or gradients and were skipped "
-              "(TRAIN.MAX_SKIPPED_STEPS {}); {}; last good checkpoint: {}",
-              s.pos.step + 1, consecutive_skipped, c.train.max_skipped_steps,
-              last_finite ? fmt::format("last finite loss {:.6g} at step {}", last_finite->second,
-                                        last_finite->first)
-                          : std::string("no step of this run had a finite loss"),
-              checkpoint ? *checkpoint : std::string("none")));
-        }
-        if (s.main())
-          spdlog::warn("step {}: non-finite {}, update skipped ({} in a row; loss scale {:g})",
-                       s.pos.step + 1, step_loss_finite ? "gradients" : "loss", consecutive_skipped,
-                       s.scaler->current_scale());
-      }
-      step_loss_sum = 0.0;
-      step_loss_finite = true;
+      const StepOutcome outcome = s.step->update(s.pos.step + 1);
+      // STOP_AT_NON_FINITE is a debugging mode: it reads the outcome of every
+      // step, while the gradients that show where it went wrong are there.
+      if (trace && outcome.found_inf.item<float>() != 0.0f)
+        throw Error(fmt::format("step {}: {}; {} (TRAIN.STOP_AT_NON_FINITE)", s.pos.step + 1,
+                                describe_non_finite(*s.module, outcome.loss_finite.item<bool>()),
+                                trace->describe()));
       if (trace) trace->clear();
       s.step->clear();
       if (s.ema) s.ema->update(*s.module);
+      no_syncs.reset();
       ++s.pos.step;
       if (s.main()) {
         s.task->after_step(s.pos.step, run_dir_);
@@ -359,36 +345,38 @@ std::map<std::string, double> Trainer::fit() {
         s.pos.epoch = epoch + 1;
         s.pos.next_batch = 0;
       }
+      stop = s.pos.step >= total_steps;
+      const bool saving = !stop && c.train.save_steps > 0 && s.pos.step % c.train.save_steps == 0;
 
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
-      const double mean_loss = loss_sum / std::max<int64_t>(loss_count, 1);
-      progress.update(s.pos.step, fmt::format("epoch {} loss {:.4f} lr {:.2e} {:.1f} img/s", epoch,
-                                              mean_loss, lr, images / secs));
+      // The device is read here only: on logging steps, and before a checkpoint.
       if (s.pos.step % c.print_freq == 0 || s.pos.step == total_steps) {
-        // [loss sum, micro-batches, images] summed over ranks.
-        torch::Tensor window =
-            torch::tensor({loss_sum, static_cast<double>(loss_count), static_cast<double>(images)},
-                          torch::kDouble)
-                .to(device);
-        if (world > 1) s.comm->all_reduce_sum(window);
-        window = window.cpu();
-        const auto w = window.accessor<double, 1>();
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
+        const StepStatistics::Report r = s.step->statistics().take(*s.comm);
+        stop_if_skipping(r);
+        if (r.skipped > 0 && s.main())
+          spdlog::warn(
+              "steps {} to {}: {} skipped for a non-finite loss or gradients (loss scale {:g})",
+              window_first_step, s.pos.step, r.skipped, s.scaler->current_scale());
         std::map<std::string, double> record{{"epoch", static_cast<double>(epoch)},
                                              {"step", static_cast<double>(s.pos.step)},
-                                             {"loss", w[0] / std::max(w[1], 1.0)},
+                                             {"loss", r.mean_loss},
                                              {"lr", lr},
-                                             {"grad_norm", norm},
-                                             {"images_per_s", w[2] / secs},
-                                             {"skipped", static_cast<double>(skipped)}};
+                                             {"grad_norm", r.grad_norm},
+                                             {"images_per_s", static_cast<double>(r.images) / secs},
+                                             {"skipped", static_cast<double>(r.skipped)}};
         if (lrs.size() > 1)
           for (size_t g = 0; g < lrs.size(); ++g) record[fmt::format("lr_group_{}", g)] = lrs[g];
         if (s.main()) s.log("train", record);
-        loss_sum = 0.0, loss_count = 0, images = 0, skipped = 0;
+        status = fmt::format("epoch {} loss {:.4f} lr {:.2e} {:.1f} img/s", epoch, r.mean_loss, lr,
+                             static_cast<double>(r.images) / secs);
         window_start = std::chrono::steady_clock::now();
+        window_first_step = s.pos.step + 1;
+      } else if (saving) {
+        stop_if_skipping(s.step->statistics().peek());
       }
-      stop = s.pos.step >= total_steps;
-      if (!stop && c.train.save_steps > 0 && s.pos.step % c.train.save_steps == 0) save(false);
+      progress.update(s.pos.step, status);
+      if (saving) save(false);
       if (stop) break;
     }
     if (s.pos.epoch > epoch) {

@@ -14,39 +14,43 @@ c10::ScalarType parse_amp_dtype(const std::string& name) {
 }
 
 TrainingStep::TrainingStep(ParameterUpdater& updater, optim::LossScaler& scaler,
-                           dist::Communicator& comm, int64_t accumulation_steps, double clip_grad)
+                           dist::Communicator& comm, int64_t accumulation_steps, double clip_grad,
+                           int64_t max_skipped_steps, const torch::Device& device)
     : updater_(updater),
       scaler_(scaler),
       comm_(comm),
       accumulation_steps_(accumulation_steps),
-      clip_grad_(clip_grad) {
+      clip_grad_(clip_grad),
+      statistics_(max_skipped_steps, device) {
   if (accumulation_steps < 1)
     throw Error("TRAIN.ACCUMULATION_STEPS: expected >= 1, found " +
                 std::to_string(accumulation_steps));
 }
 
-double TrainingStep::backward(const torch::Tensor& loss, bool last_micro_step) {
+void TrainingStep::backward(const torch::Tensor& loss, int64_t images, bool last_micro_step) {
   updater_.prepare_backward(last_micro_step);
   scaler_.scale(loss / static_cast<double>(accumulation_steps_)).backward();
-  return loss.item<double>();
+  statistics_.add_micro_batch(loss, images);
 }
 
-StepOutcome TrainingStep::update(bool loss_finite) {
+StepOutcome TrainingStep::update(int64_t step_number) {
+  torch::NoGradGuard no_grad;
   StepOutcome outcome;
   updater_.finish_backward();
   outcome.memory = updater_.memory_use();
-  bool finite = scaler_.unscale_and_check(updater_.gradients()) && loss_finite;
-  if (comm_.world_size() > 1) {  // sharded ranks checked only their own gradients: agree
-    const auto device = updater_.parameters().front().device();
-    torch::Tensor found_inf =
-        torch::full({1}, finite ? 0.0f : 1.0f, torch::TensorOptions().device(device));  // [1]
-    comm_.all_reduce_max(found_inf);
-    finite = found_inf.item<float>() == 0.0f;
-  }
-  outcome.grad_norm = updater_.clip_grad_norm(clip_grad_);
-  if (finite) updater_.step();
-  outcome.applied = finite;
-  scaler_.update(!finite);
+  outcome.loss_finite = statistics_.step_loss_finite();             // []
+  torch::Tensor found_inf = scaler_.unscale(updater_.gradients());  // [1]
+  found_inf = torch::maximum(found_inf, outcome.loss_finite.logical_not()
+                                            .to(found_inf.device(), torch::kFloat,
+                                                /*non_blocking=*/true)
+                                            .reshape({1}));
+  // Sharded ranks checked only their own gradients: the updater agrees on the
+  // flag in the one all-reduce it makes for the norm, on the device.
+  outcome.grad_norm = updater_.clip_grad_norm(clip_grad_, found_inf);
+  outcome.found_inf = found_inf;
+  updater_.step(found_inf);
+  scaler_.update(found_inf);
+  statistics_.end_step(step_number, found_inf, outcome.grad_norm);
   return outcome;
 }
 

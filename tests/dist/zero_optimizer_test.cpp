@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -106,7 +107,7 @@ std::vector<double> train_steps(torch::nn::Sequential& model, ZeroAdamW& zero, C
     loss_on(model, part_of(x, comm.rank(), comm.world_size()),
             part_of(y, comm.rank(), comm.world_size()))
         .backward();
-    norms.push_back(zero.clip_grad_norm(kMaxNorm));
+    norms.push_back(zero.clip_grad_norm(kMaxNorm).item<double>());
     zero.step();
   }
   return norms;
@@ -134,7 +135,7 @@ std::vector<double> train_steps_in_halves(torch::nn::Sequential& model, ZeroAdam
       loss_on(model, part_of(mine_x, half, 2), part_of(mine_y, half, 2), 0.5).backward();
     }
     zero.finish_backward();
-    norms.push_back(zero.clip_grad_norm(kMaxNorm));
+    norms.push_back(zero.clip_grad_norm(kMaxNorm).item<double>());
     zero.step();
   }
   return norms;
@@ -241,6 +242,43 @@ TEST(ZeroAdamW, StageTwoKeepsTheGradientShardAndAFewBuckets) {
     });
     for (const auto& outcome : outcomes)
       ASSERT_EQ(outcome.exit_code, 0) << "world " << world << testing::describe(outcomes);
+  }
+}
+
+TEST(ZeroAdamW, OneRanksNonFiniteGradientsSkipTheStepOnEveryRank) {
+  // Rank r's gradient of every element is r + 1, so the average is
+  // (world + 1) / 2 and the norm sqrt(numel) * (world + 1) / 2. The last rank
+  // reports a non-finite value: every rank learns it from the norm's
+  // all-reduce, and the fused update leaves every shard and step count alone.
+  constexpr int64_t kNumel = 1000;
+  for (const int stage : {1, 2}) {
+    const auto outcomes = testing::run_ranks(3, [&](int rank, int world_size, int port) {
+      const auto comm = testing::connect_gloo(rank, world_size, port);
+      ZeroParamGroup group{{torch::ones({kNumel}).requires_grad_()}, 1.0, 0.0};
+      ZeroAdamW zero({group}, *comm, options_for(stage));
+      (group.params[0].sum() * (rank + 1)).backward();
+      zero.finish_backward();
+      torch::Tensor found_inf = torch::full({1}, rank == world_size - 1 ? 1.0f : 0.0f);  // [1]
+      const torch::Tensor norm = zero.clip_grad_norm(0.0, found_inf);
+      testing::require(found_inf.item<float>() == 1.0f, "every rank agrees to skip");
+      const double expected = std::sqrt(static_cast<double>(kNumel)) * (world_size + 1) / 2.0;
+      testing::require(
+          std::abs(norm.item<double>() - expected) < 1e-4 * expected,
+          "the norm of the averaged gradients: " + std::to_string(norm.item<double>()));
+      zero.step(found_inf);
+      testing::require(torch::equal(group.params[0].detach(), torch::ones({kNumel})),
+                       "the parameters are unchanged");
+      testing::require(zero.step_count() == 0, "the step count is unchanged");
+      zero.zero_grad();
+      (group.params[0].sum() * (rank + 1)).backward();
+      zero.finish_backward();
+      zero.step(torch::zeros({1}));
+      testing::require(zero.step_count() == 1, "a finite step counts");
+      testing::require(!torch::equal(group.params[0].detach(), torch::ones({kNumel})),
+                       "a finite step updates");
+    });
+    for (const auto& outcome : outcomes)
+      ASSERT_EQ(outcome.exit_code, 0) << "stage " << stage << testing::describe(outcomes);
   }
 }
 

@@ -138,12 +138,17 @@ TEST(CudaLossScaler, FusedUnscaleMatchesTheCpuAndFindsInf) {
     for (const auto& p : params) grads.push_back(p.grad());
     return grads;
   };
-  EXPECT_TRUE(cpu_scaler.unscale_and_check(grads_of(cpu)));
-  EXPECT_TRUE(gpu_scaler.unscale_and_check(grads_of(gpu)));
+  EXPECT_EQ(cpu_scaler.unscale(grads_of(cpu)).item<float>(), 0.0f);
+  const torch::Tensor found_inf = gpu_scaler.unscale(grads_of(gpu));
+  EXPECT_TRUE(found_inf.is_cuda());
+  EXPECT_EQ(found_inf.item<float>(), 0.0f);
   for (size_t i = 0; i < cpu.size(); ++i)
     EXPECT_TRUE(torch::allclose(gpu[i].grad().cpu(), cpu[i].grad())) << i;
   gpu[1].mutable_grad()[5] = std::numeric_limits<float>::infinity();
-  EXPECT_FALSE(gpu_scaler.unscale_and_check(grads_of(gpu)));
+  const torch::Tensor overflow = gpu_scaler.unscale(grads_of(gpu));
+  EXPECT_EQ(overflow.item<float>(), 1.0f);
+  gpu_scaler.update(overflow);
+  EXPECT_EQ(gpu_scaler.current_scale(), 32768.0);
 }
 
 }  // namespace

@@ -39,10 +39,10 @@ double manual_norm(const std::vector<torch::Tensor>& params) {
 TEST(GradClip, NormMatchesManualAndClipsToMaxNorm) {
   const auto params = parameters_with_grads();
   const double expected = manual_norm(params);
-  EXPECT_NEAR(grad_norm(params), expected, 1e-6 * expected);
+  EXPECT_NEAR(grad_norm(params).item<double>(), expected, 1e-6 * expected);
 
   const torch::Tensor before = params[1].grad().clone();
-  EXPECT_NEAR(clip_grad_norm(params, 1.0), expected, 1e-6 * expected);
+  EXPECT_NEAR(clip_grad_norm(params, 1.0).item<double>(), expected, 1e-6 * expected);
   EXPECT_NEAR(manual_norm(params), 1.0, 1e-5);
   EXPECT_TRUE(torch::allclose(params[1].grad(), before * (1.0 / (expected + 1e-6))));
 }
@@ -51,10 +51,10 @@ TEST(GradClip, LeavesSmallGradientsAndDisabledClipping) {
   for (double max_norm : {100.0, 0.0}) {
     const auto params = parameters_with_grads();
     const torch::Tensor before = params[0].grad().clone();
-    EXPECT_NEAR(clip_grad_norm(params, max_norm), manual_norm(params), 1e-5);
+    EXPECT_NEAR(clip_grad_norm(params, max_norm).item<double>(), manual_norm(params), 1e-5);
     EXPECT_TRUE(torch::equal(params[0].grad(), before)) << max_norm;
   }
-  EXPECT_EQ(grad_norm({torch::zeros({2}, torch::requires_grad())}), 0.0);
+  EXPECT_EQ(grad_norm({torch::zeros({2}, torch::requires_grad())}).item<double>(), 0.0);
 }
 
 TEST(GradClip, ReportsNonFiniteNormsWithoutTouchingGradients) {
@@ -62,7 +62,7 @@ TEST(GradClip, ReportsNonFiniteNormsWithoutTouchingGradients) {
     auto params = parameters_with_grads();
     params[1].grad()[0] = bad;
     const torch::Tensor before = params[0].grad().clone();
-    const double norm = clip_grad_norm(params, 1.0);
+    const double norm = clip_grad_norm(params, 1.0).item<double>();
     EXPECT_FALSE(std::isfinite(norm));
     EXPECT_EQ(std::isnan(norm), std::isnan(bad));
     EXPECT_TRUE(torch::equal(params[0].grad(), before));

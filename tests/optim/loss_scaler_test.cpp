@@ -11,6 +11,12 @@
 namespace swinpp::optim {
 namespace {
 
+/// found_inf as unscale returns it, read: true when every gradient is finite.
+bool all_finite(const torch::Tensor& found_inf) { return found_inf.item<float>() == 0.0f; }
+
+/// found_inf for update(): 1 after a step with non-finite gradients.
+torch::Tensor found(bool found_inf) { return torch::full({1}, found_inf ? 1.0f : 0.0f); }
+
 torch::Tensor parameter_with_grad(const torch::Tensor& grad) {
   torch::Tensor param = torch::zeros_like(grad).requires_grad_(true);
   param.mutable_grad() = grad.clone();
@@ -25,25 +31,25 @@ TEST(DynamicLossScaler, ScalesLossAndUnscalesGradients) {
   EXPECT_FLOAT_EQ(scaler.scale(loss).item<float>(), loss.item<float>() * 65536.0f);
   scaler.scale(loss).backward();
   EXPECT_TRUE(torch::allclose(weight.grad(), 2 * weight * 65536.0));
-  EXPECT_TRUE(scaler.unscale_and_check({weight.grad()}));
+  EXPECT_TRUE(all_finite(scaler.unscale({weight.grad()})));
   EXPECT_TRUE(torch::allclose(weight.grad(), 2 * weight));
 }
 
 TEST(DynamicLossScaler, GrowsAfterIntervalAndBacksOffOnInf) {
   DynamicLossScaler scaler({1024.0, 2.0, 0.5, 3});
-  scaler.update(false);
-  scaler.update(false);
+  scaler.update(found(false));
+  scaler.update(found(false));
   EXPECT_EQ(scaler.current_scale(), 1024.0);
   EXPECT_EQ(scaler.growth_tracker(), 2);
-  scaler.update(false);
+  scaler.update(found(false));
   EXPECT_EQ(scaler.current_scale(), 2048.0);
   EXPECT_EQ(scaler.growth_tracker(), 0);
-  scaler.update(false);
-  scaler.update(true);
+  scaler.update(found(false));
+  scaler.update(found(true));
   EXPECT_EQ(scaler.current_scale(), 1024.0);
   EXPECT_EQ(scaler.growth_tracker(), 0);
-  scaler.update(false);
-  scaler.update(false);
+  scaler.update(found(false));
+  scaler.update(found(false));
   EXPECT_EQ(scaler.current_scale(), 1024.0);
 }
 
@@ -53,12 +59,12 @@ TEST(DynamicLossScaler, SkipsTheStepOnInfiniteGradients) {
   const torch::Tensor bad =
       parameter_with_grad(torch::tensor({1.0f, std::numeric_limits<float>::infinity()}));
   torch::optim::SGD sgd({good, bad}, torch::optim::SGDOptions(1.0));
-  const bool finite = scaler.unscale_and_check({good.grad(), bad.grad()});
-  EXPECT_FALSE(finite);
-  if (finite) {
+  const torch::Tensor found_inf = scaler.unscale({good.grad(), bad.grad()});
+  EXPECT_TRUE(torch::equal(found_inf, torch::ones({1})));
+  if (all_finite(found_inf)) {
     sgd.step();
   }
-  scaler.update(!finite);
+  scaler.update(found_inf);
   EXPECT_TRUE(torch::equal(good.detach(), torch::zeros({2})));
   EXPECT_EQ(scaler.current_scale(), 4.0);
   EXPECT_TRUE(torch::equal(good.grad(), torch::tensor({1.0f, 2.0f})));
@@ -66,8 +72,8 @@ TEST(DynamicLossScaler, SkipsTheStepOnInfiniteGradients) {
 
 TEST(DynamicLossScaler, StateRoundTrips) {
   DynamicLossScaler scaler({1024.0, 2.0, 0.5, 10});
-  scaler.update(true);
-  scaler.update(false);
+  scaler.update(found(true));
+  scaler.update(found(false));
   std::stringstream buffer;
   {
     torch::serialize::OutputArchive archive;
@@ -97,10 +103,11 @@ TEST(NoOpLossScaler, KeepsLossButReportsNonFiniteGradients) {
   const torch::Tensor loss = torch::tensor(3.0f);
   EXPECT_TRUE(torch::equal(scaler->scale(loss), loss));
   const torch::Tensor param = parameter_with_grad(torch::tensor({0.5f, -0.25f}));
-  EXPECT_TRUE(scaler->unscale_and_check({param.grad()}));
+  EXPECT_TRUE(all_finite(scaler->unscale({param.grad()})));
   EXPECT_TRUE(torch::equal(param.grad(), torch::tensor({0.5f, -0.25f})));
   param.grad()[1] = std::nanf("");
-  EXPECT_FALSE(scaler->unscale_and_check({param.grad()}));
+  EXPECT_FALSE(all_finite(scaler->unscale({param.grad()})));
+  EXPECT_TRUE(all_finite(scaler->unscale({})));
   EXPECT_EQ(make_loss_scaler(true)->current_scale(), 65536.0);
 }
 

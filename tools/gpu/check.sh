@@ -6,7 +6,8 @@
 #      training step against the CPU, fused attention and AdamW on CUDA, the
 #      fp16 loss scaler, every Communicator collective on NCCL at world size 1
 #   3. fine-tuning and SimMIM pre-training through NCCL on generated data (a few
-#      hundred steps each), killed with SIGKILL after a checkpoint and resumed
+#      hundred steps each), killed with SIGKILL after a checkpoint and resumed;
+#      40 fine-tuning steps with --forbid-device-syncs (bf16 and fp16)
 #   4. tools/bench_model.sh for SwinV2-T and SwinV2-B w8 256 against timm eager
 #      and torch.compile (bf16, AdamW, synthetic data, batch BATCH, default 128):
 #      training and inference images/s with peak memory
@@ -164,6 +165,22 @@ for task in finetune pretrain; do
   cat "$out/resume.log" >> "$log"
   rm -f "$out/resume.log"
 done
+
+# No host sync in a training step but on logging and checkpoint steps: CUDA's
+# sync debug mode set to error around every other step (bf16 and fp16).
+if [ "$cuda" = 1 ]; then
+  for dtype in bfloat16 float16; do
+    if budget 60 "$swinpp" finetune --config configs/tiny/swinv2_tiny_golden64.yaml --device cuda \
+      --forbid-device-syncs --max-steps 40 --opts DATA.DATA_PATH "$data" DATA.BATCH_SIZE 16 \
+      PRINT_FREQ 20 TRAIN.SAVE_STEPS 0 OUTPUT /tmp/swinpp-check-runs/syncs-$dtype AMP_ENABLE true \
+      TRAIN.AMP_DTYPE "$dtype" >> "$log" 2>&1; then
+      say "- 40 fine-tuning steps ($dtype) under CUDA's sync debug mode: no sync outside logging steps"
+    else
+      say "- a fine-tuning step ($dtype) waited for the GPU outside a logging step (see check.log)"
+      status=1
+    fi
+  done
+fi
 
 # ---- 4. benchmarks ------------------------------------------------------------
 say "## 4. benchmarks against timm (bf16 autocast, AdamW, synthetic data, batch $batch)"

@@ -66,8 +66,9 @@ class Mixup {
 
   /// images: float [B, C, H, W], changed in place; labels: int64 [B].
   /// Returns float [B, num_classes] targets on the images' device. Throws
-  /// swinpp::Error when B is odd (timm requires an even batch) or the shapes
-  /// do not match.
+  /// swinpp::Error when B is odd (timm requires an even batch), the shapes
+  /// do not match, or labels on the CPU fall outside [0, num_classes) (labels
+  /// on a device are not read, so that a step never waits for it).
   torch::Tensor apply(torch::Tensor& images, const torch::Tensor& labels, Generator& gen) const;
 
   /// The settings in use.

@@ -109,21 +109,26 @@ class ZeroAdamW {
   /// Averages the gradients over ranks into this rank's shard. Called by
   /// finish_backward, and by clip_grad_norm and step when it was not.
   void reduce_gradients();
-  /// The L2 norm of the averaged gradients (from the shards and one
-  /// all-reduce); when max_norm > 0 and norm + 1e-6 > max_norm, scales the
-  /// shard by max_norm / (norm + 1e-6), as torch.nn.utils.clip_grad_norm_. A
-  /// non-finite norm is returned and leaves the gradients as they are.
-  double clip_grad_norm(double max_norm);
+  /// The L2 norm of the averaged gradients, a float32 tensor [1] on their
+  /// device (from the shards and one all-reduce, nothing read); when
+  /// max_norm > 0, scales the shard by min(1, max_norm / (norm + 1e-6)), as
+  /// torch.nn.utils.clip_grad_norm_. A non-finite norm leaves the gradients
+  /// as they are. A defined `found_inf` (float32 [1], 1 when this rank found
+  /// a non-finite value) is agreed in place in the same all-reduce: 1 on every
+  /// rank when it is 1 on one.
+  torch::Tensor clip_grad_norm(double max_norm, const torch::Tensor& found_inf = {});
   /// One AdamW update of this rank's shard, then every rank gathers the whole
-  /// updated parameter set and writes it into the parameters (stage 2: through
-  /// a buffer of bucket_bytes, a chunk of every shard at a time).
-  void step();
+  /// updated parameter set and writes it into the parameters (a chunk of
+  /// bucket_bytes of every shard at a time). With `found_inf` (float32 [1],
+  /// the same on every rank) at 1, the fused kernel leaves the shard and the
+  /// step count as they are, decided on the device.
+  void step(const torch::Tensor& found_inf = {});
   /// Clears the gradients (stage 1: zeroes the reducer's buckets, which .grad
   /// view; stage 2: the shard).
   void zero_grad();
 
-  /// Steps taken so far.
-  int64_t step_count() const { return step_; }
+  /// Steps taken so far (read from the device).
+  int64_t step_count() const;
   /// Bytes of optimizer state this rank holds (AdamW's two moments for its shard).
   int64_t state_bytes() const;
   /// Bytes of gradients this rank keeps from backward to step: stage 1, the
@@ -177,7 +182,7 @@ class ZeroAdamW {
   torch::Tensor exp_avg_;
   torch::Tensor exp_avg_sq_;
   double base_lr_;
-  int64_t step_ = 0;
+  torch::Tensor step_;  ///< [] float32 on the shard's device: updates applied so far
   bool reduced_ = false;
 };
 

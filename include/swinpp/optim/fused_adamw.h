@@ -30,8 +30,12 @@ class FusedAdamW {
   /// Moments and step counts start at zero, on each parameter's device.
   FusedAdamW(std::vector<FusedAdamWGroup> groups, double beta1, double beta2, double eps);
 
-  /// One update of every parameter that has a gradient.
-  void step();
+  /// One update of every parameter that has a gradient. With `found_inf`
+  /// (float32 [1] or [], 1 after non-finite gradients, as LossScaler::unscale
+  /// returns it) the kernel itself skips the update and the step counts stay,
+  /// decided on the device without reading it (torch.optim.AdamW(fused=True)
+  /// under a GradScaler).
+  void step(const torch::Tensor& found_inf = {});
   /// Sets group `index`'s learning rate.
   void set_lr(size_t index, double lr);
   double lr(size_t index) const { return groups_.at(index).lr; }

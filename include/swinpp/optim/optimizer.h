@@ -61,8 +61,11 @@ class Optimizer {
 
   /// Clears the gradients of every parameter.
   void zero_grad();
-  /// One update of every parameter with a gradient.
-  void step();
+  /// One update of every parameter with a gradient. With `found_inf` (float32
+  /// [1], 1 after non-finite gradients) the update is skipped: AdamW decides
+  /// on the device, in its kernel; SGD (LibTorch's torch::optim::SGD) reads
+  /// the flag on the host.
+  void step(const torch::Tensor& found_inf = {});
 
   /// The groups as built (names, lr scales, weight decays, parameters).
   const std::vector<ParamGroup>& groups() const { return groups_; }

@@ -23,10 +23,12 @@ namespace swinpp::train {
 ///
 ///   for each micro-batch: updater.prepare_backward(last); loss.backward();
 ///   updater.finish_backward();           // gradients averaged (not ZeRO-1)
-///   ... unscale, check for inf/NaN ...
-///   const double norm = updater.clip_grad_norm(max_norm);
-///   if (finite) updater.step();
+///   found_inf = ... unscale, check for inf/NaN (a device tensor) ...
+///   const torch::Tensor norm = updater.clip_grad_norm(max_norm, found_inf);
+///   updater.step(found_inf);             // skipped where found_inf is 1
 ///   updater.zero_grad();
+///
+/// Nothing of this reads the device (but SGD's skip decision, see step).
 ///
 /// Everything but the accessors is a collective when there are several ranks.
 class ParameterUpdater {
@@ -52,9 +54,9 @@ class ParameterUpdater {
   /// completes an optimizer step (the others accumulate locally, without
   /// communication).
   virtual void prepare_backward(bool last_micro_step) = 0;
-  /// After the last backward of a step: waits for the gradient averaging
-  /// (replicated with several ranks, and ZeRO-2, which reduces while backward
-  /// runs; ZeRO-1 averages in clip_grad_norm).
+  /// After the last backward of a step: waits for the gradient averaging that
+  /// ran during backward (replicated with several ranks, and ZeRO; ZeRO-1
+  /// then copies its slice of the averaged gradients into its shard).
   virtual void finish_backward() = 0;
   /// The gradients this rank holds after finish_backward, to unscale and
   /// check: the parameters' .grad (replicated: averaged; ZeRO-1: local), or
@@ -62,11 +64,16 @@ class ParameterUpdater {
   virtual std::vector<torch::Tensor> gradients() const = 0;
   /// What this rank holds now (see MemoryUse).
   virtual MemoryUse memory_use() const = 0;
-  /// The L2 norm of the averaged gradients; with max_norm > 0 they are
-  /// scaled down to it as torch.nn.utils.clip_grad_norm_ does.
-  virtual double clip_grad_norm(double max_norm) = 0;
-  /// One optimizer update.
-  virtual void step() = 0;
+  /// The L2 norm of the averaged gradients, a float32 tensor on their device
+  /// ([] or [1]); with max_norm > 0 they are scaled down to it as
+  /// torch.nn.utils.clip_grad_norm_ does (on the device, unless the norm is
+  /// not finite). `found_inf` (float32 [1], this rank's verdict) is agreed
+  /// across ranks in place, in the same single all-reduce (sharded: the
+  /// squared norms of the shards and the flags; replicated: the flags).
+  virtual torch::Tensor clip_grad_norm(double max_norm, torch::Tensor& found_inf) = 0;
+  /// One optimizer update, skipped when `found_inf` (float32 [1]) is 1: AdamW
+  /// and ZeRO decide in the fused kernel on the device, SGD reads the flag.
+  virtual void step(const torch::Tensor& found_inf) = 0;
   /// Clears the gradients.
   virtual void zero_grad() = 0;
   /// Sets the base learning rate; each group uses base_lr * its lr_scale.
