@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "swinpp/model/non_finite_trace.h"
+#include "swinpp/model/token_permutation.h"
 #include "swinpp/model/window_geometry.h"
 
 namespace swinpp {
@@ -45,6 +46,7 @@ SwinBlockImpl::SwinBlockImpl(const SwinBlockOptions& o) : options(o) {
 void SwinBlockImpl::reset_buffers() {
   attn_->reset_buffers();
   mask_cache_.clear();
+  order_cache_.clear();
   if (attn_mask_.defined()) {
     torch::NoGradGuard no_grad;
     const auto& o = options;
@@ -65,6 +67,16 @@ torch::Tensor SwinBlockImpl::mask_for(int64_t Hp, int64_t Wp, const torch::Devic
   return cached;
 }
 
+const std::pair<torch::Tensor, torch::Tensor>& SwinBlockImpl::window_order_for(
+    int64_t Hp, int64_t Wp, const torch::Device& device) {
+  auto& cached = order_cache_[{Hp, Wp}];
+  if (!cached.first.defined() || cached.first.device() != device) {
+    const torch::Tensor order = shifted_window_order(Hp, Wp, window_, shift_);  // [Hp*Wp]
+    cached = {order.to(device), torch::argsort(order).to(device)};
+  }
+  return cached;
+}
+
 torch::Tensor SwinBlockImpl::forward(const torch::Tensor& x, int64_t H, int64_t W) {
   const int64_t B = x.size(0), C = x.size(2);
   TORCH_CHECK(x.size(1) == H * W, "SwinBlock: got ", x.size(1), " tokens for a ", H, "x", W,
@@ -73,11 +85,20 @@ torch::Tensor SwinBlockImpl::forward(const torch::Tensor& x, int64_t H, int64_t 
   auto h = x.view({B, H, W, C});
   const int64_t Hp = round_up(H, window_), Wp = round_up(W, window_);
   if (Hp != H || Wp != W) h = F::pad(h, F::PadFuncOptions({0, 0, 0, Wp - W, 0, Hp - H}));
-  if (shift_ > 0) h = torch::roll(h, {-shift_, -shift_}, {1, 2});
-  auto windows = window_partition(h, window_).view({-1, window_ * window_, C});  // [B*nW, N, C]
-  windows = attn_->forward(windows, mask_for(Hp, Wp, x.device()));
-  h = window_reverse(windows.view({-1, window_, window_, C}), window_, Hp, Wp);  // [B, Hp, Wp, C]
-  if (shift_ > 0) h = torch::roll(h, {shift_, shift_}, {1, 2});
+  const int64_t N = window_ * window_;
+  if (shift_ > 0) {
+    // Roll and partition as one gather, and back (shifted_window_order).
+    const auto& [order, inverse] = window_order_for(Hp, Wp, x.device());
+    auto windows = permute_tokens(h.reshape({B, Hp * Wp, C}), order, inverse)
+                       .view({-1, N, C});  // [B*nW, N, C]
+    windows = attn_->forward(windows, mask_for(Hp, Wp, x.device()));
+    h = permute_tokens(windows.reshape({B, Hp * Wp, C}), inverse, order)
+            .view({B, Hp, Wp, C});  // [B, Hp, Wp, C]
+  } else {
+    auto windows = window_partition(h, window_).view({-1, N, C});  // [B*nW, N, C]
+    windows = attn_->forward(windows, mask_for(Hp, Wp, x.device()));
+    h = window_reverse(windows.view({-1, window_, window_, C}), window_, Hp, Wp);  // [B, Hp, Wp, C]
+  }
   if (Hp != H || Wp != W) h = h.slice(1, 0, H).slice(2, 0, W);
   h = h.reshape({B, H * W, C});
   auto out = shortcut + drop_path_->forward(trace_non_finite(*norm1_, h, norm1_->forward(h)));

@@ -21,6 +21,17 @@ torch::Tensor window_reverse(const torch::Tensor& windows, int64_t window, int64
   return v.permute({0, 1, 3, 2, 4, 5}).reshape({B, H, W, C});  // [B, H, W, C]
 }
 
+torch::Tensor shifted_window_order(int64_t H, int64_t W, int64_t window, int64_t shift) {
+  TORCH_CHECK(H % window == 0 && W % window == 0, "shifted_window_order: map ", H, "x", W,
+              " is not a multiple of the window ", window);
+  // Rolling by -shift puts the token of (r + shift, c + shift) at (r, c).
+  const auto rows = (torch::arange(H, torch::kLong) + shift).remainder(H);  // [H]
+  const auto cols = (torch::arange(W, torch::kLong) + shift).remainder(W);  // [W]
+  const auto positions =
+      (rows.unsqueeze(1) * W + cols.unsqueeze(0)).view({1, H, W, 1});  // [1, H, W, 1]
+  return window_partition(positions, window).reshape({H * W});         // [H*W]
+}
+
 torch::Tensor relative_coords_table(int64_t window, int64_t pretrained_window) {
   auto range = torch::arange(-(window - 1), window, torch::kFloat32);  // [2W-1]
   auto grid = torch::meshgrid({range, range}, "ij");

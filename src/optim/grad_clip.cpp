@@ -33,8 +33,10 @@ torch::Tensor total_norm(const std::vector<torch::Tensor>& grads) {
   });
   std::vector<torch::Tensor> norms = at::_foreach_norm(
       grads, 2, reduced ? std::optional<c10::ScalarType>(torch::kFloat) : std::nullopt);  // [] each
-  for (torch::Tensor& norm : norms) norm = norm.to(device, torch::kFloat, /*non_blocking=*/true);
-  return torch::stack(norms).norm();  // [num_grads] -> []
+  // Gradients on other devices (rare) bring their norms to the first one.
+  for (torch::Tensor& norm : norms)
+    if (norm.device() != device) norm = norm.to(device, /*non_blocking=*/true);
+  return torch::stack(norms).norm().to(torch::kFloat);  // [num_grads] -> []
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "swinpp/model/token_permutation.h"
 #include "swinpp/model/window_attention.h"
 #include "swinpp/model/window_geometry.h"
 #include "swinpp/optim/fused_adamw.h"
@@ -63,6 +64,25 @@ TEST(CudaWindowAttention, MemoryEfficientKernelEqualsTheExplicitPathAtWindow8) {
     EXPECT_LT(relative(fused.position_grad, reference.position_grad), tolerance)
         << what << "position-bias MLP grad";
   }
+}
+
+TEST(CudaWindowShuffle, OneGatherEqualsTheCpuRollAndPartitionBothWays) {
+  SWINPP_REQUIRE_CUDA();
+  // SwinV2-T stage 0 at 256: a 64 x 64 map, window 8, shift 4.
+  const auto map = torch::randn({4, 64, 64, 96});  // [B, H, W, C]
+  const auto weight = torch::randn({4, 64 * 64, 96});
+  const auto order = shifted_window_order(64, 64, 8, 4);
+  const auto inverse = torch::argsort(order);
+  auto cpu_in = map.reshape({4, 4096, 96}).clone().requires_grad_();
+  const auto cpu_out = torch::roll(map, {-4, -4}, {1, 2});
+  const auto reference = window_partition(cpu_out, 8).reshape({4, 4096, 96});
+  auto gpu_in = cpu_in.detach().to(torch::kCUDA).requires_grad_();
+  const auto gpu_out =
+      permute_tokens(gpu_in, order.to(torch::kCUDA), inverse.to(torch::kCUDA));  // [B, T, C]
+  EXPECT_TRUE(torch::equal(gpu_out.cpu(), reference));
+  (gpu_out * weight.to(torch::kCUDA)).sum().backward();
+  (permute_tokens(cpu_in, order, inverse) * weight).sum().backward();
+  EXPECT_TRUE(torch::equal(gpu_in.grad().cpu(), cpu_in.grad()));
 }
 
 TEST(CudaFusedAdamW, EqualsTheCpuUpdate) {

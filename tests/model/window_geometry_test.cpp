@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "swinpp/model/token_permutation.h"
 #include "swinpp/model/window_geometry.h"
 
 namespace swinpp {
@@ -75,6 +76,44 @@ TEST(WindowGeometry, ShiftMaskSeparatesRegions) {
       }
   // The first window lies inside one region: no masking at all.
   EXPECT_EQ(mask[0].abs().sum().item<float>(), 0.f);
+}
+
+/// The block's path before the fused shuffle: roll by -shift, then partition.
+torch::Tensor roll_and_partition(const torch::Tensor& map, int64_t window, int64_t shift) {
+  const int64_t C = map.size(3);
+  return window_partition(torch::roll(map, {-shift, -shift}, {1, 2}), window)
+      .reshape({map.size(0), -1, C});  // [B, nW*N, C]
+}
+
+TEST(ShiftedWindowOrder, OneGatherIsRollAndPartitionAndItsInverseGoesBack) {
+  struct Map {
+    int64_t H, W, window, shift;
+  };
+  for (const Map m : {Map{8, 8, 4, 2}, Map{8, 12, 4, 2}, Map{6, 9, 3, 1}, Map{16, 16, 8, 4}}) {
+    const auto map = torch::randn({2, m.H, m.W, 5});  // [B, H, W, C]
+    const auto order = shifted_window_order(m.H, m.W, m.window, m.shift);
+    const auto inverse = torch::argsort(order);
+    ASSERT_EQ(order.sizes(), torch::IntArrayRef({m.H * m.W}));
+    EXPECT_TRUE(
+        torch::equal(std::get<0>(order.sort()), torch::arange(m.H * m.W)));  // a permutation
+    const auto tokens = map.reshape({2, m.H * m.W, 5});
+    const auto windows = permute_tokens(tokens, order, inverse);
+    EXPECT_TRUE(torch::equal(windows, roll_and_partition(map, m.window, m.shift)))
+        << m.H << "x" << m.W << " window " << m.window;
+    EXPECT_TRUE(torch::equal(permute_tokens(windows, inverse, order), tokens));
+  }
+}
+
+TEST(ShiftedWindowOrder, TheGradientIsTheInverseGatherOfRollAndPartitions) {
+  const auto map = torch::randn({3, 8, 12, 4});
+  const auto weight = torch::randn({3, 8 * 12, 4});  // a different factor per output
+  const auto order = shifted_window_order(8, 12, 4, 2);
+  auto fused_in = map.reshape({3, 96, 4}).clone().requires_grad_();
+  (permute_tokens(fused_in, order, torch::argsort(order)) * weight).sum().backward();
+  auto reference_in = map.clone().requires_grad_();
+  (roll_and_partition(reference_in, 4, 2) * weight).sum().backward();
+  EXPECT_TRUE(torch::equal(fused_in.grad(), reference_in.grad().reshape({3, 96, 4})));
+  EXPECT_THROW(permute_tokens(map, order, order), c10::Error);  // 4-d input
 }
 
 }  // namespace

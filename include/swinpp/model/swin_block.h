@@ -58,6 +58,10 @@ class SwinBlockImpl : public torch::nn::Module {
 
  private:
   torch::Tensor mask_for(int64_t Hp, int64_t Wp, const torch::Device& device);
+  /// Shifted blocks: shifted_window_order for an Hp x Wp map and its inverse,
+  /// [Hp*Wp] int64 each on `device`, made once per size.
+  const std::pair<torch::Tensor, torch::Tensor>& window_order_for(int64_t Hp, int64_t Wp,
+                                                                  const torch::Device& device);
 
   int64_t window_, shift_;
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr}, extra_norm_{nullptr};
@@ -66,6 +70,7 @@ class SwinBlockImpl : public torch::nn::Module {
   DropPath drop_path_{nullptr};
   torch::Tensor attn_mask_;
   std::map<std::pair<int64_t, int64_t>, torch::Tensor> mask_cache_;
+  std::map<std::pair<int64_t, int64_t>, std::pair<torch::Tensor, torch::Tensor>> order_cache_;
 };
 TORCH_MODULE(SwinBlock);
 

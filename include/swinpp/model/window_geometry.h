@@ -9,6 +9,14 @@ namespace swinpp {
 /// x: [B, H, W, C] with H, W multiples of `window`. Returns [B*nW, window, window, C].
 torch::Tensor window_partition(const torch::Tensor& x, int64_t window);
 
+/// The token order of shifted windows: entry i of the [H*W] int64 result is
+/// the row-major position in an H x W map (H, W multiples of `window`) of the
+/// token that window_partition puts at flat position i (window after window,
+/// each row-major) once the map is rolled by -shift on both axes. Gathering a
+/// map's tokens in this order is roll + window_partition in one copy; its
+/// inverse permutation is window_reverse + the roll back.
+torch::Tensor shifted_window_order(int64_t H, int64_t W, int64_t window, int64_t shift);
+
 /// windows: [B*nW, window, window, C]. Returns [B, H, W, C].
 torch::Tensor window_reverse(const torch::Tensor& windows, int64_t window, int64_t H, int64_t W);
 
