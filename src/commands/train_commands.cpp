@@ -41,7 +41,8 @@ void add_training_command(CLI::App& app, const std::string& name, const std::str
                   "auto (cuda:LOCAL_RANK when CUDA is available, else cpu), cpu, cuda or cuda:N");
   cmd->add_flag("--forbid-device-syncs", options->forbid_device_syncs,
                 "debugging, CUDA only: fail when a training step other than a logging or "
-                "checkpoint step waits for the GPU (CUDA's sync debug mode set to error)");
+                "checkpoint step or the run's first two waits for the GPU (CUDA's sync debug "
+                "mode set to error)");
   cmd->footer(
       "Data parallelism: run one process per rank with swinpp launch, torchrun or srun; the ranks "
       "are read from RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/"

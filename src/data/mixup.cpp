@@ -76,8 +76,10 @@ torch::Tensor mixup_target(const torch::Tensor& labels, int64_t num_classes,
   const double on = 1.0 - smoothing + off;
   const torch::Tensor y1 = smoothed_one_hot(labels, num_classes, off, on);          // [B, C]
   const torch::Tensor y2 = smoothed_one_hot(labels.flip(0), num_classes, off, on);  // [B, C]
-  const torch::Tensor weight = lam.to(y1.device(), torch::kFloat32);                // [] or [B, 1]
-  return y1 * weight + y2 * (1.0f - weight);                                        // [B, C]
+  // Drawn on the host; uploaded without waiting for the device.
+  const torch::Tensor weight =
+      lam.to(y1.device(), torch::kFloat32, /*non_blocking=*/true);  // [] or [B, 1]
+  return y1 * weight + y2 * (1.0f - weight);                        // [B, C]
 }
 
 Mixup::Mixup(MixupOptions options) : options_(std::move(options)) {

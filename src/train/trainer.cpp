@@ -301,8 +301,11 @@ std::map<std::string, double> Trainer::fit() {
     s.loader->start_epoch(epoch, s.pos.next_batch);
     while (auto batch = s.loader->next()) {
       if (batch->batch_index >= batches) break;
+      // The first two steps of a run make caches on the device and ZeRO-2's
+      // agreed bucket order; they may wait for it.
       std::optional<DeviceSyncGuard> no_syncs;
-      if (s.opts.forbid_device_syncs && !trace) no_syncs.emplace(device);
+      if (s.opts.forbid_device_syncs && !trace && s.pos.step >= first_step + 2)
+        no_syncs.emplace(device);
       const auto seed = static_cast<uint64_t>(c.seed);
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
       torch::manual_seed(data::mix_seed(seed, epoch, batch->batch_index, rank ^ kTorchSeedStream));

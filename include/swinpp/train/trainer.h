@@ -25,9 +25,10 @@ struct TrainerOptions {
   int64_t max_steps = 0;
   /// Step checkpoints kept besides the end-of-epoch ones.
   int keep_step_checkpoints = 2;
-  /// Debugging: every step but the logging and checkpoint steps runs with
-  /// CUDA's sync debug mode set to error (from the batch upload to the EMA
-  /// update), so that an operation that waits for the GPU throws. Needs a
+  /// Debugging: every step but the logging and checkpoint steps and the first
+  /// two of the run (which make device caches and ZeRO-2's bucket order) runs
+  /// with CUDA's sync debug mode set to error (from the batch upload to the
+  /// EMA update), so that an operation that waits for the GPU throws. Needs a
   /// CUDA device; TRAIN.STOP_AT_NON_FINITE reads every step and is left out.
   bool forbid_device_syncs = false;
 };
