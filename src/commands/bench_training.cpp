@@ -27,7 +27,7 @@ BenchTraining::BenchTraining(const config::Config& cfg, std::shared_ptr<dist::Co
   updater_ = train::make_parameter_updater({all}, adamw, static_cast<int>(cfg.dist.zero_stage),
                                            comm_, model_->parameters());
   scaler_ = optim::make_loss_scaler(cfg.amp_enable && amp_dtype_ == c10::ScalarType::Half);
-  step_ = std::make_unique<train::TrainingStep>(*updater_, *scaler_, *comm_, 1, cfg.train.clip_grad,
+  step_ = std::make_unique<train::TrainingStep>(*updater_, *scaler_, 1, cfg.train.clip_grad,
                                                 cfg.train.max_skipped_steps, device);
   x_ = torch::randn({batch, o.in_chans, o.img_size, o.img_size}).to(device);  // [B, 3, S, S]
   y_ = torch::randint(std::max<int64_t>(o.num_classes, 1), {batch}, torch::kInt64)

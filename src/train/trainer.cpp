@@ -162,7 +162,7 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
         opts.device.str());
   s.scaler = optim::make_loss_scaler(fp16);
   s.step =
-      std::make_unique<TrainingStep>(*s.updater, *s.scaler, *s.comm, c.train.accumulation_steps,
+      std::make_unique<TrainingStep>(*s.updater, *s.scaler, c.train.accumulation_steps,
                                      c.train.clip_grad, c.train.max_skipped_steps, opts.device);
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =

@@ -14,11 +14,10 @@ c10::ScalarType parse_amp_dtype(const std::string& name) {
 }
 
 TrainingStep::TrainingStep(ParameterUpdater& updater, optim::LossScaler& scaler,
-                           dist::Communicator& comm, int64_t accumulation_steps, double clip_grad,
-                           int64_t max_skipped_steps, const torch::Device& device)
+                           int64_t accumulation_steps, double clip_grad, int64_t max_skipped_steps,
+                           const torch::Device& device)
     : updater_(updater),
       scaler_(scaler),
-      comm_(comm),
       accumulation_steps_(accumulation_steps),
       clip_grad_(clip_grad),
       statistics_(max_skipped_steps, device) {

@@ -51,7 +51,7 @@ TEST_P(TrainingStepOnCuda, NeverWaitsForTheGpuBetweenLoggingSteps) {
   const auto updater = train::make_parameter_updater(
       {all}, optim::OptimizerOptions{}, GetParam().zero_stage, comm, model->parameters());
   const auto scaler = optim::make_loss_scaler(GetParam().fp16);
-  train::TrainingStep step(*updater, *scaler, *comm, /*accumulation_steps=*/2, /*clip_grad=*/5.0,
+  train::TrainingStep step(*updater, *scaler, /*accumulation_steps=*/2, /*clip_grad=*/5.0,
                            /*max_skipped_steps=*/10, cuda);
   const torch::Tensor x = torch::randn({8, 3, 32, 32}, cuda);  // [8, 3, 32, 32]
   const torch::Tensor y = torch::randint(10, {8}, torch::TensorOptions(cuda).dtype(torch::kLong));

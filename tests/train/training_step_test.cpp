@@ -50,7 +50,7 @@ TEST_P(TrainingStepWith, NeverReadsTheDeviceAndSkipsNonFiniteStepsOnIt) {
       train::make_parameter_updater({all}, adamw, GetParam().zero_stage, comm, model->parameters());
   const auto scaler = optim::make_loss_scaler(GetParam().fp16_scaler);
   constexpr int64_t kAccumulation = 2;
-  train::TrainingStep step(*updater, *scaler, *comm, kAccumulation, /*clip_grad=*/0.5,
+  train::TrainingStep step(*updater, *scaler, kAccumulation, /*clip_grad=*/0.5,
                            /*max_skipped_steps=*/2, torch::kCPU);
   const torch::Tensor x = torch::randn({4, 6});  // [4, 6]
   const auto snapshot = [&] {

@@ -52,13 +52,13 @@ struct StepOutcome {
 /// the outcome and the statistics stay tensors until they are logged.
 class TrainingStep {
  public:
-  /// `updater` and `scaler` must outlive the step. Gradients are clipped to
-  /// `clip_grad` (TRAIN.CLIP_GRAD; 0 measures the norm only);
-  /// `max_skipped_steps` (TRAIN.MAX_SKIPPED_STEPS) is the skip run the
-  /// statistics report. The statistics live on `device`.
-  TrainingStep(ParameterUpdater& updater, optim::LossScaler& scaler, dist::Communicator& comm,
-               int64_t accumulation_steps, double clip_grad, int64_t max_skipped_steps,
-               const torch::Device& device);
+  /// `updater` (whose communicator the step's collectives use) and `scaler`
+  /// must outlive the step. Gradients are clipped to `clip_grad`
+  /// (TRAIN.CLIP_GRAD; 0 measures the norm only); `max_skipped_steps`
+  /// (TRAIN.MAX_SKIPPED_STEPS) is the skip run the statistics report. The
+  /// statistics live on `device`.
+  TrainingStep(ParameterUpdater& updater, optim::LossScaler& scaler, int64_t accumulation_steps,
+               double clip_grad, int64_t max_skipped_steps, const torch::Device& device);
 
   /// Backward of one micro-batch's loss ([]) over `images` images;
   /// `last_micro_step` is true for the one that completes the step.
@@ -76,7 +76,6 @@ class TrainingStep {
  private:
   ParameterUpdater& updater_;
   optim::LossScaler& scaler_;
-  dist::Communicator& comm_;
   int64_t accumulation_steps_;
   double clip_grad_;
   StepStatistics statistics_;
