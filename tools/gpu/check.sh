@@ -172,8 +172,8 @@ if [ "$cuda" = 1 ]; then
   for dtype in bfloat16 float16; do
     if budget 60 "$swinpp" finetune --config configs/tiny/swinv2_tiny_golden64.yaml --device cuda \
       --forbid-device-syncs --max-steps 40 --opts DATA.DATA_PATH "$data" DATA.BATCH_SIZE 16 \
-      PRINT_FREQ 20 TRAIN.SAVE_STEPS 0 OUTPUT /tmp/swinpp-check-runs/syncs-$dtype AMP_ENABLE true \
-      TRAIN.AMP_DTYPE "$dtype" >> "$log" 2>&1; then
+      TRAIN.EPOCHS 5 PRINT_FREQ 20 TRAIN.SAVE_STEPS 0 OUTPUT /tmp/swinpp-check-runs/syncs-$dtype \
+      AMP_ENABLE true TRAIN.AMP_DTYPE "$dtype" >> "$log" 2>&1; then
       say "- 40 fine-tuning steps ($dtype) under CUDA's sync debug mode: no sync outside logging steps"
     else
       say "- a fine-tuning step ($dtype) waited for the GPU outside a logging step (see check.log)"
