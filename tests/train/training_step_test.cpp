@@ -169,5 +169,20 @@ TEST_P(TrainerWith, ReadsTheDeviceOnlyOnLoggingSteps) {
 
 INSTANTIATE_TEST_SUITE_P(ZeroStages, TrainerWith, ::testing::Values(0, 2));
 
+TEST(TrainerOptions, ForbiddingDeviceSyncsOnTheCpuIsAnErrorNamingTheDevice) {
+  TempDir tmp("swinpp_forbid_syncs");
+  const auto data = make_tiny_dataset(tmp.path / "data");
+  const auto c = tiny_config(data, (tmp.path / "run").string());
+  train::TrainerOptions o;
+  o.forbid_device_syncs = true;
+  try {
+    train::Trainer trainer(c, std::make_shared<train::ClassificationTask>(c), o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a CUDA device"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the device is cpu"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace swinpp::testing
