@@ -55,8 +55,10 @@ struct ZeroOptions {
 /// buffer padded to a multiple of the world size; each rank keeps the AdamW
 /// moments of its 1/world slice only. One step, after backward on every rank:
 ///
-///   const double norm = zero.clip_grad_norm(max_norm);  // reduces the gradients
-///   zero.step();   // AdamW on the shard, then all-gather of the parameters
+///   zero.finish_backward();  // waits for the reductions, fills the gradient shard
+///   const torch::Tensor norm = zero.clip_grad_norm(max_norm, found_inf);  // agrees found_inf
+///   zero.step(found_inf);    // AdamW on the shard (skipped on the device if found_inf
+///                            // is 1), then all-gather of the parameters
 ///   zero.zero_grad();
 ///
 /// Gradients are averaged over ranks while backward runs, in buckets of
