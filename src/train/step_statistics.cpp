@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -44,17 +45,16 @@ void StepStatistics::end_step(int64_t step, const torch::Tensor& found_inf,
   const torch::Tensor skipped =
       found_inf.to(device, torch::kDouble, /*non_blocking=*/true).reshape({});  // [] 0 or 1
   const torch::Tensor applied = skipped == 0.0;                                 // [] bool
-  const auto when = static_cast<double>(step);
+  const torch::Tensor when = torch::full({}, static_cast<double>(step), step_loss_.options());
   grad_norm_.copy_(grad_norm.reshape({}), /*non_blocking=*/true);
   skipped_.add_(skipped);
   streak_.add_(1.0).mul_(skipped);  // skipped steps in a row, 0 after an applied one
   streak_limit_step_.copy_(torch::where(
       (streak_limit_step_ == 0.0).logical_and_(streak_ >= static_cast<double>(max_skipped_steps_)),
-      torch::full({}, when, step_loss_.options()), streak_limit_step_));
+      when, streak_limit_step_));
   last_finite_loss_.copy_(
       torch::where(applied, step_loss_ / step_micro_batches_.clamp_min(1.0), last_finite_loss_));
-  last_finite_step_.copy_(
-      torch::where(applied, torch::full({}, when, step_loss_.options()), last_finite_step_));
+  last_finite_step_.copy_(torch::where(applied, when, last_finite_step_));
   step_loss_.zero_();
   step_micro_batches_.zero_();
 }
@@ -64,36 +64,31 @@ StepStatistics::Report StepStatistics::take(dist::Communicator& comm) {
   torch::Tensor window =
       torch::stack({window_loss_, window_micro_batches_, window_images_});  // [3]
   if (comm.world_size() > 1) comm.all_reduce_sum(window);
-  const torch::Tensor read =
-      torch::cat({window, torch::stack({grad_norm_, skipped_, streak_limit_step_, last_finite_step_,
-                                        last_finite_loss_})})
-          .cpu();  // [8]: the one read of the device
-  const auto v = read.accessor<double, 1>();
-  Report r;
-  r.micro_batches = std::llround(v[1]);
-  r.mean_loss = v[0] / std::max(v[1], 1.0);
-  r.images = std::llround(v[2]);
-  r.grad_norm = v[3];
-  r.skipped = std::llround(v[4]);
-  r.streak_limit_step = std::llround(v[5]);
-  r.last_finite_step = std::llround(v[6]);
-  r.last_finite_loss = v[7];
+  const Report r = read(window);
   for (torch::Tensor* t : {&window_loss_, &window_micro_batches_, &window_images_, &skipped_})
     t->zero_();
   return r;
 }
 
 StepStatistics::Report StepStatistics::peek() const {
-  const torch::Tensor read =
-      torch::stack({grad_norm_, skipped_, streak_limit_step_, last_finite_step_, last_finite_loss_})
-          .cpu();  // [5]
-  const auto v = read.accessor<double, 1>();
+  return read(torch::zeros({3}, window_loss_.options()));
+}
+
+StepStatistics::Report StepStatistics::read(const torch::Tensor& window) const {
+  const torch::Tensor values =
+      torch::cat({window, torch::stack({grad_norm_, skipped_, streak_limit_step_, last_finite_step_,
+                                        last_finite_loss_})})
+          .cpu();  // [8]: the one read of the device
+  const auto v = values.accessor<double, 1>();
   Report r;
-  r.grad_norm = v[0];
-  r.skipped = std::llround(v[1]);
-  r.streak_limit_step = std::llround(v[2]);
-  r.last_finite_step = std::llround(v[3]);
-  r.last_finite_loss = v[4];
+  r.mean_loss = v[0] / std::max(v[1], 1.0);
+  r.micro_batches = std::llround(v[1]);
+  r.images = std::llround(v[2]);
+  r.grad_norm = v[3];
+  r.skipped = std::llround(v[4]);
+  r.streak_limit_step = std::llround(v[5]);
+  r.last_finite_step = std::llround(v[6]);
+  r.last_finite_loss = v[7];
   return r;
 }
 

@@ -55,11 +55,16 @@ class StepStatistics {
   /// batches and images are summed over the ranks of `comm` first (a
   /// collective: every rank calls it at the same step).
   Report take(dist::Communicator& comm);
-  /// Reads what does not depend on the window (norm, skip run, last finite
-  /// step) without ending it; the window fields are left at 0.
+  /// Reads the norm, the skipped steps, the skip run and the last finite
+  /// step without ending the window; its losses, micro-batches and images are
+  /// left at 0.
   Report peek() const;
 
  private:
+  /// One copy to the host: `window` ([3]: loss sum, micro-batches, images)
+  /// and the statistics of the run.
+  Report read(const torch::Tensor& window) const;
+
   int64_t max_skipped_steps_;
   // Every statistic is a float64 scalar [] on the device.
   torch::Tensor window_loss_, window_micro_batches_, window_images_;
