@@ -6,8 +6,11 @@
 # Usage: tools/bench_model.sh [--variant tiny|small|base] [--window 8|16] [--batch B]
 #          [--steps N] [--warmup N] [--threads T] [--device cpu|cuda] [--amp off|bf16]
 #          [--what train|inference] [--peers "timm timm_compile torchvision"] [--count-ops]
+#          [--cuda-graph]
 # --count-ops also counts the ATen operators of one step of each (all aten::
 # calls and the top-level ones, as the profiler records them) and their ratio.
+# --cuda-graph (training on CUDA) also measures swinpp's step captured as a CUDA
+# graph and replayed (TRAIN.CUDA_GRAPH), in the same run, with its own ratios.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-$root/.venv/bin/python}
@@ -15,6 +18,7 @@ swinpp=${SWINPP:-$root/build/swinpp}
 variant=tiny window=8 batch=4 steps=5 warmup=2 threads=$(nproc) device=cpu amp=off what=train
 peers="timm timm_compile torchvision"
 count_ops=()
+cuda_graph=0
 while (($#)); do
   case $1 in
     --variant) variant=$2; shift 2 ;;
@@ -28,6 +32,7 @@ while (($#)); do
     --what) what=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
     --count-ops) count_ops=(--count-ops); shift ;;
+    --cuda-graph) cuda_graph=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -41,30 +46,41 @@ ours=$("$swinpp" bench model --config "$config" --batch "$batch" --steps "$steps
   --warmup "$warmup" --threads "$threads" --device "$device" "${what_flag[@]}" "${count_ops[@]}" \
   --opts "${opts[@]}")
 echo "$ours"
+ours_graph=()
+if ((cuda_graph)) && [ "$what" = train ]; then
+  ours_graph=("$("$swinpp" bench model --config "$config" --batch "$batch" --steps "$steps" \
+    --warmup "$warmup" --threads "$threads" --device "$device" --cuda-graph --opts "${opts[@]}")")
+  echo "${ours_graph[0]}"
+fi
 impl_args=()
 for p in $peers; do impl_args+=(--impl "$p"); done
 mapfile -t theirs < <("$python" "$root/tools/bench_model_peers.py" "${impl_args[@]}" \
   --variant "$variant" --window "$window" --batch "$batch" --steps "$steps" --warmup "$warmup" \
   --threads "$threads" --device "$device" --amp "$amp" --what "$what" "${count_ops[@]}" 2> /dev/null)
 printf '%s\n' "${theirs[@]}"
-"$python" - "$ours" "${theirs[@]}" << 'PY'
+"$python" - "$ours" "${ours_graph[@]}" -- "${theirs[@]}" << 'PY'
 import json, sys
-a = json.loads(sys.argv[1])
+split = sys.argv.index("--")
+ours = [json.loads(line) for line in sys.argv[1:split]]
+theirs = [json.loads(line) for line in sys.argv[split + 1:]]
 def mib(r):  # the CUDA allocator's peak; a CPU process's max RSS says nothing per model
     cuda = r.get("peak_memory_kind") == "cuda_allocated"
     return f", peak {r['peak_memory_bytes'] / 2**20:.0f} MiB" if cuda else ""
-print(f"swinpp {a['images_per_s']:.2f} img/s{mib(a)} ({a['what']}, SwinV2 {a.get('img_size')}px "
-      f"window {a.get('window')}, batch {a['batch']}, {a['device']}, amp {a['amp']}, "
-      f"{a['threads']} threads)")
-for line in sys.argv[2:]:
-    b = json.loads(line)
-    if "error" in b:
-        print(f"  {b['impl']}: not measured ({b['error']})")
-        continue
-    print(f"  {b['impl']}: {b['images_per_s']:.2f} img/s{mib(b)}; swinpp/{b['impl']} "
-          f"{a['images_per_s'] / b['images_per_s']:.2f}x")
-    if "aten_ops" in a and "aten_ops" in b:
-        print(f"    ATen operators per step: swinpp {a['aten_ops']} ({a['top_level_aten_ops']} "
-              f"top-level), {b['impl']} {b['aten_ops']} ({b['top_level_aten_ops']} top-level); "
-              f"top-level ratio {a['top_level_aten_ops'] / b['top_level_aten_ops']:.2f}x")
+for a in ours:
+    name = "swinpp+cuda_graph" if a.get("cuda_graph") else "swinpp"
+    print(f"{name} {a['images_per_s']:.2f} img/s{mib(a)} ({a['what']}, SwinV2 {a.get('img_size')}px "
+          f"window {a.get('window')}, batch {a['batch']}, {a['device']}, amp {a['amp']}, "
+          f"{a['threads']} threads)")
+    for b in theirs:
+        if "error" in b:
+            print(f"  {b['impl']}: not measured ({b['error']})")
+            continue
+        print(f"  {b['impl']}: {b['images_per_s']:.2f} img/s{mib(b)}; {name}/{b['impl']} "
+              f"{a['images_per_s'] / b['images_per_s']:.2f}x")
+        if "aten_ops" in a and "aten_ops" in b:
+            print(f"    ATen operators per step: swinpp {a['aten_ops']} ({a['top_level_aten_ops']} "
+                  f"top-level), {b['impl']} {b['aten_ops']} ({b['top_level_aten_ops']} top-level); "
+                  f"top-level ratio {a['top_level_aten_ops'] / b['top_level_aten_ops']:.2f}x")
+if len(ours) == 2:
+    print(f"  swinpp+cuda_graph/swinpp {ours[1]['images_per_s'] / ours[0]['images_per_s']:.2f}x")
 PY

@@ -7,6 +7,7 @@
 
 #include <ATen/record_function.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -24,8 +25,10 @@
 #include "swinpp/data/data_bench.h"
 #include "swinpp/dist/parameter_broadcast.h"
 #include "swinpp/train/autocast_guard.h"
+#include "swinpp/train/cuda_graph_step.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/train/parameter_updater.h"
+#include "swinpp/util/error.h"
 
 namespace swinpp::commands {
 
@@ -38,6 +41,7 @@ struct BenchModelOptions {
   std::string device = "cpu";
   bool inference = false;
   bool count_ops = false;
+  bool cuda_graph = false;
 };
 
 /// ATen operators one call of `step` runs, counted through LibTorch's
@@ -99,7 +103,18 @@ void run_bench_model(const BenchModelOptions& options) {
   const auto& device = rank.device;
   const auto& comm = rank.communicator;
   const auto o = train::swinv2_options(cfg);
-  BenchTraining training(cfg, comm, options.batch, device);
+  // As the trainer: --cuda-graph or TRAIN.CUDA_GRAPH (training steps only).
+  const bool cuda_graph = !options.inference && (options.cuda_graph || cfg.train.cuda_graph);
+  if (cuda_graph) {
+    train::check_cuda_graph_config(cfg, device, comm->world_size());
+    if (options.count_ops)
+      throw Error(
+          "--count-ops counts the operators LibTorch dispatches, and a replayed CUDA graph "
+          "dispatches none: leave out --cuda-graph (or TRAIN.CUDA_GRAPH) to count them");
+  }
+  BenchTraining training(cfg, comm, options.batch, device, cuda_graph);
+  // Two eager steps, the capture and its first replay stay out of the timing.
+  const int warmup = cuda_graph ? std::max(options.warmup, 3) : options.warmup;
   const auto sync = [&] {
     if (device.is_cuda()) torch::cuda::synchronize();
     comm->barrier();
@@ -111,7 +126,7 @@ void run_bench_model(const BenchModelOptions& options) {
       training.step();
     }
   };
-  for (int i = 0; i < options.warmup; ++i) step();
+  for (int i = 0; i < warmup; ++i) step();
   sync();
   reset_peak_memory(device);
   const auto start = std::chrono::steady_clock::now();
@@ -133,6 +148,7 @@ void run_bench_model(const BenchModelOptions& options) {
       {"amp", cfg.amp_enable ? (cfg.train.amp_dtype == "float16" ? "fp16" : "bf16") : "off"},
       {"backend", comm->backend_name()},
       {"zero_stage", cfg.dist.zero_stage},
+      {"cuda_graph", cuda_graph},
       {"steps", options.steps},
       {"threads", at::get_num_threads()},
       {"seconds", seconds},
@@ -168,6 +184,9 @@ void add_bench_command(CLI::App& app) {
   model->add_flag("--count-ops", options->count_ops,
                   "after timing, count the ATen operators of one more step (all, and "
                   "top-level) as LibTorch's profiler sees them");
+  model->add_flag("--cuda-graph", options->cuda_graph,
+                  "capture the training step as a CUDA graph and time its replays, as "
+                  "TRAIN.CUDA_GRAPH does in training (CUDA; at least 3 warm-up steps)");
   model->add_flag("--inference", options->inference,
                   "time forward passes without autograd (evaluation) instead of training steps");
   model->callback([options] { run_bench_model(*options); });

@@ -12,7 +12,7 @@
 namespace swinpp::commands {
 
 BenchTraining::BenchTraining(const config::Config& cfg, std::shared_ptr<dist::Communicator> comm,
-                             int64_t batch, const c10::Device& device)
+                             int64_t batch, const c10::Device& device, bool cuda_graph)
     : cfg_(cfg), comm_(std::move(comm)), amp_dtype_(train::parse_amp_dtype(cfg.train.amp_dtype)) {
   const auto o = train::swinv2_options(cfg);
   torch::manual_seed(0);
@@ -32,19 +32,24 @@ BenchTraining::BenchTraining(const config::Config& cfg, std::shared_ptr<dist::Co
   x_ = torch::randn({batch, o.in_chans, o.img_size, o.img_size}).to(device);  // [B, 3, S, S]
   y_ = torch::randint(std::max<int64_t>(o.num_classes, 1), {batch}, torch::kInt64)
            .to(device);  // [B]
+  if (cuda_graph)
+    graph_ = std::make_unique<train::CudaGraphStep>(
+        *step_, [this](const std::vector<torch::Tensor>& in) { return loss(in[0], in[1]); },
+        device);
 }
 
 BenchTraining::~BenchTraining() = default;
 
+torch::Tensor BenchTraining::loss(const torch::Tensor& images, const torch::Tensor& labels) {
+  train::AutocastGuard autocast(cfg_.amp_enable, images.device().type(), amp_dtype_);
+  return torch::cross_entropy_loss(model_->forward(images), labels);
+}
+
 train::StepOutcome BenchTraining::step() {
   model_->train();
-  torch::Tensor loss;
-  {
-    train::AutocastGuard autocast(cfg_.amp_enable, x_.device().type(), amp_dtype_);
-    loss = torch::cross_entropy_loss(model_->forward(x_), y_);
-  }
-  step_->backward(loss, x_.size(0), /*last_micro_step=*/true);
-  const train::StepOutcome outcome = step_->update(++steps_);
+  if (graph_) return graph_->run({x_, y_}, x_.size(0));
+  step_->backward(loss(x_, y_), x_.size(0), /*last_micro_step=*/true);
+  const train::StepOutcome outcome = step_->update();
   step_->clear();
   return outcome;
 }

@@ -98,6 +98,7 @@ std::vector<Field> make_fields() {
       SWINPP_CONFIG_FIELD("TRAIN.AMP_DTYPE", train.amp_dtype),
       SWINPP_CONFIG_FIELD("TRAIN.MAX_SKIPPED_STEPS", train.max_skipped_steps),
       SWINPP_CONFIG_FIELD("TRAIN.STOP_AT_NON_FINITE", train.stop_at_non_finite),
+      SWINPP_CONFIG_FIELD("TRAIN.CUDA_GRAPH", train.cuda_graph),
 
       SWINPP_CONFIG_FIELD("AUG.COLOR_JITTER", aug.color_jitter),
       SWINPP_CONFIG_FIELD("AUG.AUTO_AUGMENT", aug.auto_augment),

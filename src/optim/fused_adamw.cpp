@@ -14,6 +14,13 @@ namespace {
 
 std::string shape_of(const torch::Tensor& t) { return c10::str(t.sizes()); }
 
+/// The learning rate of `lrs` that lives on `device`, or an undefined tensor.
+torch::Tensor device_lr(const std::vector<torch::Tensor>& lrs, const torch::Device& device) {
+  for (const torch::Tensor& lr : lrs)
+    if (lr.device() == device) return lr;
+  return {};
+}
+
 torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::string& key) {
   torch::Tensor value;
   if (!archive.try_read(key, value)) throw Error("AdamW state: missing entry '" + key + "'");
@@ -35,6 +42,12 @@ FusedAdamW::FusedAdamW(std::vector<FusedAdamWGroup> groups, double beta1, double
       exp_avg_sq_.push_back(torch::zeros_like(param, torch::MemoryFormat::Preserve));
       steps_.push_back(torch::zeros({}, param.options().dtype(torch::kFloat)));
     }
+    std::vector<torch::Tensor> lrs;
+    for (const torch::Tensor& param : group.params) {
+      if (!param.is_cuda() || device_lr(lrs, param.device()).defined()) continue;
+      lrs.push_back(torch::full({}, group.lr, param.options().dtype(torch::kFloat)));  // []
+    }
+    device_lrs_.push_back(std::move(lrs));
   }
 }
 
@@ -43,12 +56,15 @@ void FusedAdamW::set_lr(size_t index, double lr) {
     throw Error("AdamW: group index " + std::to_string(index) + " out of range (" +
                 std::to_string(groups_.size()) + " groups)");
   groups_[index].lr = lr;
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor& device_copy : device_lrs_[index]) device_copy.fill_(lr);
 }
 
 void FusedAdamW::step(const torch::Tensor& found_inf) {
   torch::NoGradGuard no_grad;
   size_t index = 0;
-  for (const FusedAdamWGroup& group : groups_) {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const FusedAdamWGroup& group = groups_[g];
     /// The tensor lists of one kernel launch: parameters of one device and dtype.
     struct Launch {
       std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
@@ -72,10 +88,17 @@ void FusedAdamW::step(const torch::Tensor& found_inf) {
         skip = found_inf.to(launch.params.front().device(), torch::kFloat, /*non_blocking=*/true)
                    .reshape({});
       at::_foreach_add_(launch.steps, 1.0);
-      at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
-                        /*max_exp_avg_sqs=*/{}, launch.steps, group.lr, beta1_, beta2_,
-                        group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
-                        /*grad_scale=*/std::nullopt, skip);
+      const torch::Tensor lr = device_lr(device_lrs_[g], launch.params.front().device());
+      if (lr.defined())
+        at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
+                          /*max_exp_avg_sqs=*/{}, launch.steps, lr, beta1_, beta2_,
+                          group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
+                          /*grad_scale=*/std::nullopt, skip);
+      else
+        at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
+                          /*max_exp_avg_sqs=*/{}, launch.steps, group.lr, beta1_, beta2_,
+                          group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
+                          /*grad_scale=*/std::nullopt, skip);
       if (skip) at::_foreach_add_(launch.steps, *skip, /*alpha=*/-1.0);  // a skipped step
     }
   }

@@ -10,10 +10,11 @@
 namespace swinpp::optim {
 namespace {
 
-/// Multiplies every defined gradient by `inv_scale` ([1] float32) and returns
-/// found_inf [1] (1 when some gradient is not finite), through LibTorch's
-/// fused _amp_foreach_non_finite_check_and_unscale_: one launch per device,
-/// nothing read back.
+/// Multiplies every defined gradient by `inv_scale` ([1] float32; undefined:
+/// 1, made on each device, so that nothing is copied from the host) and
+/// returns found_inf [1] (1 when some gradient is not finite), through
+/// LibTorch's fused _amp_foreach_non_finite_check_and_unscale_: one launch per
+/// device, nothing read back.
 torch::Tensor rescale_and_check(const std::vector<torch::Tensor>& gradients,
                                 const torch::Tensor& inv_scale) {
   torch::NoGradGuard no_grad;
@@ -34,7 +35,9 @@ torch::Tensor rescale_and_check(const std::vector<torch::Tensor>& gradients,
     const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat);
     torch::Tensor found = torch::zeros({1}, options);  // [1]
     at::_amp_foreach_non_finite_check_and_unscale_(grads, found,
-                                                   inv_scale.to(device, /*non_blocking=*/true));
+                                                   inv_scale.defined()
+                                                       ? inv_scale.to(device, /*non_blocking=*/true)
+                                                       : torch::ones({1}, options));
     found_inf.add_(found.to(first, /*non_blocking=*/true));
   }
   return found_inf.clamp_max_(1.0);
@@ -53,7 +56,7 @@ torch::Tensor read_entry(torch::serialize::InputArchive& archive, const std::str
 torch::Tensor NoOpLossScaler::scale(const torch::Tensor& loss) { return loss; }
 
 torch::Tensor NoOpLossScaler::unscale(const std::vector<torch::Tensor>& gradients) {
-  return rescale_and_check(gradients, torch::ones({1}, torch::kFloat));
+  return rescale_and_check(gradients, /*inv_scale=*/{});
 }
 
 void NoOpLossScaler::update(const torch::Tensor& /*found_inf*/) {}

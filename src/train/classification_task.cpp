@@ -53,16 +53,26 @@ std::unique_ptr<data::Loader> ClassificationTask::make_train_loader(int rank, in
       loader_options(config_, rank, world_size, true));
 }
 
-torch::Tensor ClassificationTask::loss(data::Batch& batch, data::Generator& gen) {
+std::vector<torch::Tensor> ClassificationTask::loss_inputs(data::Batch& batch,
+                                                           data::Generator& gen) {
   if (mixup_) {
     auto target = mixup_->apply(batch.images, batch.labels, gen);  // [B, classes]
-    return optim::soft_target_cross_entropy(model_->forward(batch.images), target);
+    return {batch.images, target};
   }
-  const auto logits = model_->forward(batch.images);
+  return {batch.images, batch.labels};
+}
+
+torch::Tensor ClassificationTask::loss(const std::vector<torch::Tensor>& inputs) {
+  if (inputs.size() != 2)
+    throw Error("fine-tuning loss: expected {images, targets}, found " +
+                std::to_string(inputs.size()) + " tensors");
+  const torch::Tensor& images = inputs[0];   // [B, 3, S, S]
+  const torch::Tensor& targets = inputs[1];  // [B] or [B, classes]
+  const auto logits = model_->forward(images);
+  if (targets.is_floating_point()) return optim::soft_target_cross_entropy(logits, targets);
   if (config_.model.label_smoothing > 0)
-    return optim::label_smoothing_cross_entropy(logits, batch.labels,
-                                                config_.model.label_smoothing);
-  return optim::cross_entropy(logits, batch.labels);
+    return optim::label_smoothing_cross_entropy(logits, targets, config_.model.label_smoothing);
+  return optim::cross_entropy(logits, targets);
 }
 
 std::map<std::string, double> ClassificationTask::end_of_epoch(int64_t, const std::string&,

@@ -14,6 +14,7 @@
 #include "swinpp/train/data_options.h"
 #include "swinpp/train/model_factory.h"
 #include "swinpp/train/reconstruction_grid.h"
+#include "swinpp/util/error.h"
 
 namespace swinpp::train {
 
@@ -64,8 +65,15 @@ std::unique_ptr<data::Loader> SimMIMTask::make_train_loader(int rank, int world_
                                         [masks](data::Generator& gen) { return masks(gen); });
 }
 
-torch::Tensor SimMIMTask::loss(data::Batch& batch, data::Generator&) {
-  return model_->forward(batch.images, batch.extra).loss;
+std::vector<torch::Tensor> SimMIMTask::loss_inputs(data::Batch& batch, data::Generator&) {
+  return {batch.images, batch.extra};
+}
+
+torch::Tensor SimMIMTask::loss(const std::vector<torch::Tensor>& inputs) {
+  if (inputs.size() != 2)
+    throw Error("pre-training loss: expected {images, mask}, found " +
+                std::to_string(inputs.size()) + " tensors");
+  return model_->forward(inputs[0], inputs[1]).loss;
 }
 
 void SimMIMTask::write_preview(const std::string& run_dir, const std::string& name) {

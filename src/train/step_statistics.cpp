@@ -18,7 +18,7 @@ StepStatistics::StepStatistics(int64_t max_skipped_steps, const torch::Device& d
                 std::to_string(max_skipped_steps));
   const auto options = torch::TensorOptions().device(device).dtype(torch::kDouble);
   for (torch::Tensor* t : {&window_loss_, &window_micro_batches_, &window_images_, &step_loss_,
-                           &step_micro_batches_, &grad_norm_, &skipped_, &streak_,
+                           &step_micro_batches_, &steps_done_, &grad_norm_, &skipped_, &streak_,
                            &streak_limit_step_, &last_finite_step_, &last_finite_loss_})
     *t = torch::zeros({}, options);  // []
 }
@@ -38,14 +38,20 @@ void StepStatistics::add_micro_batch(const torch::Tensor& loss, int64_t images) 
 
 torch::Tensor StepStatistics::step_loss_finite() const { return torch::isfinite(step_loss_); }
 
-void StepStatistics::end_step(int64_t step, const torch::Tensor& found_inf,
-                              const torch::Tensor& grad_norm) {
+void StepStatistics::start_at(int64_t steps_done) {
+  if (steps_done < 0)
+    throw Error("step statistics: expected steps done >= 0, found " + std::to_string(steps_done));
+  torch::NoGradGuard no_grad;
+  steps_done_.fill_(static_cast<double>(steps_done));
+}
+
+void StepStatistics::end_step(const torch::Tensor& found_inf, const torch::Tensor& grad_norm) {
   torch::NoGradGuard no_grad;
   const auto device = step_loss_.device();
   const torch::Tensor skipped =
       found_inf.to(device, torch::kDouble, /*non_blocking=*/true).reshape({});  // [] 0 or 1
   const torch::Tensor applied = skipped == 0.0;                                 // [] bool
-  const torch::Tensor when = torch::full({}, static_cast<double>(step), step_loss_.options());
+  const torch::Tensor& when = steps_done_.add_(1.0);                            // [] this step
   grad_norm_.copy_(grad_norm.reshape({}), /*non_blocking=*/true);
   skipped_.add_(skipped);
   streak_.add_(1.0).mul_(skipped);  // skipped steps in a row, 0 after an applied one

@@ -22,6 +22,7 @@
 #include "swinpp/optim/param_groups.h"
 #include "swinpp/train/autocast_guard.h"
 #include "swinpp/train/checkpoint.h"
+#include "swinpp/train/cuda_graph_step.h"
 #include "swinpp/train/event_file_writer.h"
 #include "swinpp/train/metrics_log.h"
 #include "swinpp/train/parameter_updater.h"
@@ -50,6 +51,7 @@ struct Trainer::State {
   std::unique_ptr<optim::LrSchedule> schedule;
   std::unique_ptr<optim::LossScaler> scaler;
   std::unique_ptr<TrainingStep> step;
+  std::unique_ptr<CudaGraphStep> graph;  ///< TRAIN.CUDA_GRAPH
   std::optional<optim::ModelEma> ema;
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<EventFileWriter> events;  ///< TensorBoard, rank 0 only
@@ -164,6 +166,16 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
   s.step =
       std::make_unique<TrainingStep>(*s.updater, *s.scaler, c.train.accumulation_steps,
                                      c.train.clip_grad, c.train.max_skipped_steps, opts.device);
+  if (c.train.cuda_graph) {
+    check_cuda_graph_config(c, opts.device, world);
+    s.graph = std::make_unique<CudaGraphStep>(
+        *s.step,
+        [&s](const std::vector<torch::Tensor>& inputs) {
+          AutocastGuard autocast(s.cfg.amp_enable, s.opts.device.type(), s.amp_dtype);
+          return s.task->loss(inputs);
+        },
+        opts.device);
+  }
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =
       std::make_unique<MetricsLog>((fs::path(run_dir_) / "metrics.jsonl").string(), s.main());
@@ -275,6 +287,7 @@ std::map<std::string, double> Trainer::fit() {
 
   s.updater->set_lr(s.schedule->lr(s.pos.step));
   const int64_t first_step = s.pos.step;
+  s.step->start_at(first_step);
   // Stops the run once TRAIN.MAX_SKIPPED_STEPS steps in a row were skipped;
   // checked whenever the statistics are read (logging and checkpoint steps).
   auto stop_if_skipping = [&](const StepStatistics::Report& r) {
@@ -302,9 +315,11 @@ std::map<std::string, double> Trainer::fit() {
     while (auto batch = s.loader->next()) {
       if (batch->batch_index >= batches) break;
       // The first two steps of a run make caches on the device and ZeRO-2's
-      // agreed bucket order; they may wait for it.
+      // agreed bucket order, and capturing a CUDA graph synchronises once:
+      // they may wait for the device.
       std::optional<DeviceSyncGuard> no_syncs;
-      if (s.opts.forbid_device_syncs && !trace && s.pos.step >= first_step + 2)
+      if (s.opts.forbid_device_syncs && !trace && s.pos.step >= first_step + 2 &&
+          (!s.graph || s.graph->captured()))
         no_syncs.emplace(device);
       const auto seed = static_cast<uint64_t>(c.seed);
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
@@ -312,20 +327,25 @@ std::map<std::string, double> Trainer::fit() {
       batch->images = batch->images.to(device, /*non_blocking=*/true);
       batch->labels = batch->labels.to(device, /*non_blocking=*/true);
       if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
-      {
+      const std::vector<torch::Tensor> inputs = s.task->loss_inputs(*batch, gen);
+      const int64_t images = batch->images.size(0);
+      s.pos.next_batch = batch->batch_index + 1;
+      std::optional<StepOutcome> replayed;  // the whole step, with TRAIN.CUDA_GRAPH
+      if (s.graph) {
+        replayed = s.graph->run(inputs, images);
+      } else {
         std::optional<NonFiniteTraceScope> tracing;
-        torch::Tensor loss;
         if (trace) tracing.emplace(*trace);
+        torch::Tensor loss;
         {
           AutocastGuard autocast(c.amp_enable, device.type(), s.amp_dtype);
-          loss = s.task->loss(*batch, gen);
+          loss = s.task->loss(inputs);
         }
-        s.step->backward(loss, batch->images.size(0), (batch->batch_index + 1) % accum == 0);
+        s.step->backward(loss, images, s.pos.next_batch % accum == 0);
       }
-      s.pos.next_batch = batch->batch_index + 1;
       if (s.pos.next_batch % accum != 0) continue;
 
-      const StepOutcome outcome = s.step->update(s.pos.step + 1);
+      const StepOutcome outcome = replayed ? *replayed : s.step->update();
       // STOP_AT_NON_FINITE is a debugging mode: it reads the outcome of every
       // step, while the gradients that show where it went wrong are there.
       if (trace && outcome.found_inf.item<float>() != 0.0f)
@@ -333,7 +353,7 @@ std::map<std::string, double> Trainer::fit() {
                                 describe_non_finite(*s.module, outcome.loss_finite.item<bool>()),
                                 trace->describe()));
       if (trace) trace->clear();
-      s.step->clear();
+      if (!s.graph) s.step->clear();  // the graph zeroes its gradients in place
       if (s.ema) s.ema->update(*s.module);
       no_syncs.reset();
       ++s.pos.step;
@@ -397,6 +417,9 @@ std::map<std::string, double> Trainer::fit() {
     end_of_epoch(std::max<int64_t>(s.pos.epoch - 1, 0));  // resumed a finished run: report it
   }
   if (s.pos.step > first_step) save(true);
+  if (s.main() && s.graph)
+    spdlog::info("CUDA graph: {} steps replayed, {} run eagerly", s.graph->replayed_steps(),
+                 s.graph->eager_steps());
   if (s.main())
     spdlog::info("done: {} steps in {}; checkpoints in {}", s.pos.step,
                  Progress::format_duration(progress.elapsed()), s.checkpoint_dir(run_dir_));

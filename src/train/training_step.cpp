@@ -32,7 +32,7 @@ void TrainingStep::backward(const torch::Tensor& loss, int64_t images, bool last
   statistics_.add_micro_batch(loss, images);
 }
 
-StepOutcome TrainingStep::update(int64_t step_number) {
+StepOutcome TrainingStep::update() {
   torch::NoGradGuard no_grad;
   StepOutcome outcome;
   updater_.finish_backward();
@@ -49,7 +49,7 @@ StepOutcome TrainingStep::update(int64_t step_number) {
   outcome.found_inf = found_inf;
   updater_.step(found_inf);
   scaler_.update(found_inf);
-  statistics_.end_step(step_number, found_inf, outcome.grad_norm);
+  statistics_.end_step(found_inf, outcome.grad_norm);
   return outcome;
 }
 

@@ -84,6 +84,7 @@ const std::vector<std::pair<std::string, std::string>> kEveryKeyChanged = {
     {"TRAIN.AMP_DTYPE", "float16"},
     {"TRAIN.MAX_SKIPPED_STEPS", "4"},
     {"TRAIN.STOP_AT_NON_FINITE", "true"},
+    {"TRAIN.CUDA_GRAPH", "true"},
     {"AUG.COLOR_JITTER", "0.0"},
     {"AUG.AUTO_AUGMENT", "''"},
     {"AUG.REPROB", "0.0"},

@@ -23,8 +23,8 @@ class NonFiniteFrom : public train::ClassificationTask {
  public:
   NonFiniteFrom(const config::Config& c, int64_t first_bad)
       : train::ClassificationTask(c), first_bad_(first_bad) {}
-  torch::Tensor loss(data::Batch& batch, data::Generator& gen) override {
-    torch::Tensor loss = train::ClassificationTask::loss(batch, gen);
+  torch::Tensor loss(const std::vector<torch::Tensor>& inputs) override {
+    torch::Tensor loss = train::ClassificationTask::loss(inputs);
     if (calls_++ >= first_bad_) loss = loss * std::numeric_limits<float>::quiet_NaN();
     return loss;
   }
@@ -40,12 +40,12 @@ class ParameterSetAt : public train::ClassificationTask {
  public:
   ParameterSetAt(const config::Config& c, std::string name, double value, int64_t at)
       : train::ClassificationTask(c), name_(std::move(name)), value_(value), at_(at) {}
-  torch::Tensor loss(data::Batch& batch, data::Generator& gen) override {
+  torch::Tensor loss(const std::vector<torch::Tensor>& inputs) override {
     if (calls_++ == at_) {
       torch::NoGradGuard no_grad;
       model()->named_parameters()[name_].fill_(value_);
     }
-    return train::ClassificationTask::loss(batch, gen);
+    return train::ClassificationTask::loss(inputs);
   }
 
  private:

@@ -68,7 +68,7 @@ TEST_P(TrainingStepWith, NeverReadsTheDeviceAndSkipsNonFiniteStepsOnIt) {
         if (s == 2 && micro == 1) loss = loss * std::numeric_limits<float>::quiet_NaN();
         step.backward(loss, x.size(0), micro == kAccumulation - 1);
       }
-      found_inf.push_back(step.update(s).found_inf);
+      found_inf.push_back(step.update().found_inf);
       step.clear();
       after.push_back(snapshot());
     }
@@ -117,7 +117,7 @@ TEST(StepStatistics, ReportTheFirstStepOfASkipRunAndTheLastFiniteLoss) {
   for (int64_t s = 1; s <= 9; ++s) {
     stats.add_micro_batch(torch::full({}, losses[s - 1]), 2);
     const bool skipped = s == 3 || s == 4 || s >= 6;
-    stats.end_step(s, skipped ? bad : ok, norm);
+    stats.end_step(skipped ? bad : ok, norm);
   }
   const auto peeked = stats.peek();
   EXPECT_EQ(peeked.micro_batches, 0);  // the window is left alone
@@ -132,6 +132,24 @@ TEST(StepStatistics, ReportTheFirstStepOfASkipRunAndTheLastFiniteLoss) {
   EXPECT_EQ(r.streak_limit_step, 8);
   EXPECT_DOUBLE_EQ(r.grad_norm, 2.5);
   EXPECT_THROW(train::StepStatistics(0, torch::kCPU), Error);
+}
+
+TEST(StepStatistics, CountStepsOnTheDeviceFromWhereARunResumes) {
+  dist::SingleProcessCommunicator comm;
+  train::StepStatistics stats(/*max_skipped_steps=*/2, torch::kCPU);
+  stats.start_at(40);
+  const auto norm = torch::full({}, 1.0f);
+  stats.add_micro_batch(torch::full({}, 2.0), 1);
+  stats.end_step(torch::zeros({1}), norm);  // step 41 applied
+  stats.add_micro_batch(torch::full({}, 3.0), 1);
+  stats.end_step(torch::ones({1}), norm);  // 42 skipped
+  stats.add_micro_batch(torch::full({}, 4.0), 1);
+  stats.end_step(torch::ones({1}), norm);  // 43 skipped: two in a row
+  const auto r = stats.take(comm);
+  EXPECT_EQ(r.last_finite_step, 41);
+  EXPECT_DOUBLE_EQ(r.last_finite_loss, 2.0);
+  EXPECT_EQ(r.streak_limit_step, 43);
+  EXPECT_THROW(stats.start_at(-1), Error);
 }
 
 class TrainerWith : public ::testing::TestWithParam<int> {};

@@ -4,13 +4,16 @@
 #      if the prebuilt program cannot start, why, and a build from source there
 #   2. the gpu tests: golden cases on CUDA (fp32, TF32, bf16 autocast), a bf16
 #      training step against the CPU, fused attention and AdamW on CUDA, the
-#      fp16 loss scaler, every Communicator collective on NCCL at world size 1
+#      fp16 loss scaler, every Communicator collective on NCCL at world size 1,
+#      CUDA-graph steps against eager ones
 #   3. fine-tuning and SimMIM pre-training through NCCL on generated data (a few
 #      hundred steps each), killed with SIGKILL after a checkpoint and resumed;
-#      40 fine-tuning steps with --forbid-device-syncs (bf16 and fp16)
+#      40 fine-tuning steps with --forbid-device-syncs (bf16 and fp16, and bf16
+#      with the step captured as a CUDA graph, TRAIN.CUDA_GRAPH)
 #   4. tools/bench_model.sh for SwinV2-T and SwinV2-B w8 256 against timm eager
 #      and torch.compile (bf16, AdamW, synthetic data, batch BATCH, default 128):
-#      training and inference images/s with peak memory
+#      training and inference images/s with peak memory; training also with
+#      swinpp's step replayed as a CUDA graph
 # Each step has a time budget; whatever finished is kept. Without a GPU the
 # CUDA parts say "no CUDA device" and the rest runs (the training on the CPU
 # through Gloo), which is how it is dry-run on a build machine.
@@ -180,6 +183,20 @@ if [ "$cuda" = 1 ]; then
       status=1
     fi
   done
+  # The step captured as a CUDA graph and replayed, under the same sync check.
+  graph_log=/tmp/swinpp-check-runs/graph.log
+  if budget 60 "$swinpp" finetune --config configs/tiny/swinv2_tiny_golden64.yaml --device cuda \
+    --forbid-device-syncs --max-steps 40 --opts DATA.DATA_PATH "$data" DATA.BATCH_SIZE 16 \
+    TRAIN.EPOCHS 5 PRINT_FREQ 20 TRAIN.SAVE_STEPS 0 OUTPUT /tmp/swinpp-check-runs/graph \
+    AMP_ENABLE true TRAIN.AMP_DTYPE bfloat16 MODEL.DROP_PATH_RATE 0.1 TRAIN.CUDA_GRAPH true \
+    > "$graph_log" 2>&1; then
+    say "- 40 fine-tuning steps (bf16) with TRAIN.CUDA_GRAPH: $(grep -o "CUDA graph: .*" "$graph_log" | tail -n1); $(grep -o "loss [0-9.]*" "$graph_log" | tail -n1)"
+  else
+    say "- fine-tuning with TRAIN.CUDA_GRAPH failed (see check.log)"
+    tail -n 5 "$graph_log" | sed 's/^/    /' | tee -a "$summary"
+    status=1
+  fi
+  cat "$graph_log" >> "$log"
 fi
 
 # ---- 4. benchmarks ------------------------------------------------------------
@@ -189,9 +206,12 @@ if [ "$cuda" != 1 ]; then
 else
   for variant in tiny base; do
     for what in train inference; do
+      graph_flag=()
+      [ "$what" = train ] && graph_flag=(--cuda-graph)
       budget 150 env SWINPP="$swinpp" PYTHON="$python" bash tools/bench_model.sh --device cuda \
         --amp bf16 --variant "$variant" --batch "$batch" --steps "$steps" --warmup 3 \
-        --what "$what" --peers "timm timm_compile" > "$out/bench.txt" 2>> "$log" || status=1
+        --what "$what" --peers "timm timm_compile" "${graph_flag[@]}" > "$out/bench.txt" \
+        2>> "$log" || status=1
       grep "^{" "$out/bench.txt" >> "$out/results.jsonl"
       grep -v "^{" "$out/bench.txt" | sed 's/^/    /' | tee -a "$summary"
       rm -f "$out/bench.txt"

@@ -30,6 +30,7 @@
 ///   TRAIN.AMP_DTYPE                        bfloat16 (or float16)
 ///   TRAIN.MAX_SKIPPED_STEPS                10     stop after N consecutive non-finite steps
 ///   TRAIN.STOP_AT_NON_FINITE               false  stop at the first non-finite step
+///   TRAIN.CUDA_GRAPH                       false  replay the step as one CUDA graph
 ///   DIST.{BACKEND, TIMEOUT_S, ZERO_STAGE}  auto, 1800, 0
 namespace swinpp::config {
 

@@ -106,13 +106,17 @@ struct TrainConfig {
   /// TRAIN.STOP_AT_NON_FINITE (swinpp): stop at the first non-finite loss or
   /// gradient instead of skipping the step, naming where it appeared.
   bool stop_at_non_finite = false;
+  /// TRAIN.CUDA_GRAPH (swinpp): capture the training step once as a CUDA graph
+  /// and replay it (one process on one CUDA device, DIST.ZERO_STAGE 0, AdamW,
+  /// no accumulation, no activation checkpointing).
+  bool cuda_graph = false;
 
   /// Every field, for comparisons.
   auto fields() const {
     return std::tie(start_epoch, epochs, warmup_epochs, weight_decay, base_lr, warmup_lr, min_lr,
                     clip_grad, auto_resume, accumulation_steps, use_checkpoint, layer_decay,
                     lr_scheduler, optimizer, scale_lr, ema, checkpoint_stages, save_steps,
-                    preview_steps, amp_dtype, max_skipped_steps, stop_at_non_finite);
+                    preview_steps, amp_dtype, max_skipped_steps, stop_at_non_finite, cuda_graph);
   }
 };
 

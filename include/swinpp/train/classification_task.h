@@ -22,7 +22,12 @@ class ClassificationTask : public TrainingTask {
   std::string name() const override { return "finetune"; }
   std::shared_ptr<torch::nn::Module> module() override { return model_.ptr(); }
   std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
-  torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
+  /// {images [B, 3, S, S], targets}: the class indices [B] (int64), or with
+  /// mixup/cutmix the mixed images and soft targets [B, classes].
+  std::vector<torch::Tensor> loss_inputs(data::Batch& batch, data::Generator& gen) override;
+  /// Soft-target cross-entropy for soft targets; otherwise cross-entropy,
+  /// with MODEL.LABEL_SMOOTHING when it is set.
+  torch::Tensor loss(const std::vector<torch::Tensor>& inputs) override;
   std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir,
                                              dist::Communicator& communicator) override;
 

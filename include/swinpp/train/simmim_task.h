@@ -20,7 +20,10 @@ class SimMIMTask : public TrainingTask {
   std::string name() const override { return "pretrain"; }
   std::shared_ptr<torch::nn::Module> module() override { return model_.ptr(); }
   std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) override;
-  torch::Tensor loss(data::Batch& batch, data::Generator& gen) override;
+  /// {images [B, 3, S, S], mask [B, S/P, S/P] int64 (P: the model's patch size)}.
+  std::vector<torch::Tensor> loss_inputs(data::Batch& batch, data::Generator& gen) override;
+  /// SimMIM's masked L1 reconstruction loss.
+  torch::Tensor loss(const std::vector<torch::Tensor>& inputs) override;
   void after_step(int64_t step, const std::string& run_dir) override;
   std::vector<std::pair<std::string, data::Image>> take_pictures() override;
   std::map<std::string, double> end_of_epoch(int64_t epoch, const std::string& run_dir,

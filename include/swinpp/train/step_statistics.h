@@ -47,9 +47,14 @@ class StepStatistics {
   /// Whether every micro-batch loss of the current step was finite: a bool
   /// tensor [] on the device.
   torch::Tensor step_loss_finite() const;
-  /// Ends optimizer step `step` (counted from 1): `found_inf` (float32 [1], 1
-  /// when the update was skipped) and the gradient norm ([] or [1]).
-  void end_step(int64_t step, const torch::Tensor& found_inf, const torch::Tensor& grad_norm);
+  /// Ends the next optimizer step: `found_inf` (float32 [1], 1 when the
+  /// update was skipped) and the gradient norm ([] or [1]). The step's number
+  /// is counted on the device (one more than the last; see start_at), so that
+  /// a captured CUDA graph replays it unchanged.
+  void end_step(const torch::Tensor& found_inf, const torch::Tensor& grad_norm);
+  /// The next end_step() ends step `steps_done` + 1 (a resumed run; a new one
+  /// starts at 0).
+  void start_at(int64_t steps_done);
 
   /// Reads everything and starts a new window; the window's losses, micro-
   /// batches and images are summed over the ranks of `comm` first (a
@@ -68,7 +73,7 @@ class StepStatistics {
   int64_t max_skipped_steps_;
   // Every statistic is a float64 scalar [] on the device.
   torch::Tensor window_loss_, window_micro_batches_, window_images_;
-  torch::Tensor step_loss_, step_micro_batches_;
+  torch::Tensor step_loss_, step_micro_batches_, steps_done_;
   torch::Tensor grad_norm_, skipped_, streak_, streak_limit_step_;
   torch::Tensor last_finite_step_, last_finite_loss_;
 };

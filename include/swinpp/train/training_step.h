@@ -37,7 +37,7 @@ struct StepOutcome {
 /// training does:
 ///
 ///   for each micro-batch: loss = forward...; step.backward(loss, images, last);
-///   const StepOutcome outcome = step.update(step_number);
+///   const StepOutcome outcome = step.update();
 ///   ... (the gradients are still there to inspect) ...
 ///   step.clear();
 ///   ... on a logging step: step.statistics().take(comm) ...
@@ -64,14 +64,21 @@ class TrainingStep {
   /// `last_micro_step` is true for the one that completes the step.
   void backward(const torch::Tensor& loss, int64_t images, bool last_micro_step);
 
-  /// After the last micro-step of optimizer step `step_number` (from 1).
-  StepOutcome update(int64_t step_number);
+  /// After the last micro-step of the next optimizer step (counted on the
+  /// device from 1, or from start_at's steps).
+  StepOutcome update();
+  /// The next update() is step `steps_done` + 1 (a resumed run).
+  void start_at(int64_t steps_done) { statistics_.start_at(steps_done); }
 
   /// Clears the gradients for the next step.
   void clear();
 
   /// The losses, norms and skips accumulated since the last take().
   StepStatistics& statistics() { return statistics_; }
+  /// The updater whose parameters the step trains.
+  ParameterUpdater& updater() { return updater_; }
+  /// Micro-batches per optimizer step (TRAIN.ACCUMULATION_STEPS).
+  int64_t accumulation_steps() const { return accumulation_steps_; }
 
  private:
   ParameterUpdater& updater_;

@@ -25,8 +25,14 @@ class TrainingTask {
   virtual std::shared_ptr<torch::nn::Module> module() = 0;
   /// The training loader for this rank.
   virtual std::unique_ptr<data::Loader> make_train_loader(int rank, int world_size) = 0;
-  /// The loss of one micro-batch (`gen` drives batch-level randomness such as mixup).
-  virtual torch::Tensor loss(data::Batch& batch, data::Generator& gen) = 0;
+  /// The tensors one micro-batch's loss is computed from, on the batch's
+  /// device: the images and the targets after batch-level randomness such as
+  /// mixup (driven by `gen`). Made before the step, outside a captured CUDA
+  /// graph.
+  virtual std::vector<torch::Tensor> loss_inputs(data::Batch& batch, data::Generator& gen) = 0;
+  /// The loss ([]) of one micro-batch from what loss_inputs() made: the
+  /// forward pass a CUDA graph captures, so it reads nothing from the host.
+  virtual torch::Tensor loss(const std::vector<torch::Tensor>& inputs) = 0;
   /// Called on rank 0 after each optimizer step (`step` = steps done so far).
   virtual void after_step(int64_t step, const std::string& run_dir) {}
   /// The pictures made since the last call (tag, picture), for TensorBoard.
