@@ -50,7 +50,9 @@ struct CudaGraphStep::Impl {
   Impl(TrainingStep& step, LossFunction loss, const torch::Device& device, int warmup_steps)
       : step(step),
         loss(std::move(loss)),
-        device(device),
+        // "cuda" is the current device: its index, as the inputs' devices have one.
+        device(device.has_index() ? device
+                                  : torch::Device(torch::kCUDA, c10::cuda::current_device())),
         warmup_steps(warmup_steps),
         stream(c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index())) {}
 

@@ -102,6 +102,9 @@ TEST(CudaFusedAdamW, EqualsTheCpuUpdate) {
       cpu[i].mutable_grad() = torch::sin(torch::arange(cpu[i].numel(), torch::kFloat) + step);
       gpu[i].mutable_grad() = cpu[i].grad().to(torch::kCUDA);
     }
+    // On CUDA the kernel reads the learning rate from the device copy set_lr fills.
+    on_cpu.set_lr(0, 1e-2 / (step + 1));
+    on_gpu.set_lr(0, 1e-2 / (step + 1));
     on_cpu.step();
     on_gpu.step();
   }
