@@ -184,19 +184,23 @@ if [ "$cuda" = 1 ]; then
     fi
   done
   # The step captured as a CUDA graph and replayed, under the same sync check.
-  graph_log=/tmp/swinpp-check-runs/graph.log
-  if budget 60 "$swinpp" finetune --config configs/tiny/swinv2_tiny_golden64.yaml --device cuda \
-    --forbid-device-syncs --max-steps 40 --opts DATA.DATA_PATH "$data" DATA.BATCH_SIZE 16 \
-    TRAIN.EPOCHS 5 PRINT_FREQ 20 TRAIN.SAVE_STEPS 0 OUTPUT /tmp/swinpp-check-runs/graph \
-    AMP_ENABLE true TRAIN.AMP_DTYPE bfloat16 MODEL.DROP_PATH_RATE 0.1 TRAIN.CUDA_GRAPH true \
-    > "$graph_log" 2>&1; then
-    say "- 40 fine-tuning steps (bf16) with TRAIN.CUDA_GRAPH: $(grep -o "CUDA graph: .*" "$graph_log" | tail -n1); $(grep -o "loss [0-9.]*" "$graph_log" | tail -n1)"
-  else
-    say "- fine-tuning with TRAIN.CUDA_GRAPH failed (see check.log)"
-    tail -n 5 "$graph_log" | sed 's/^/    /' | tee -a "$summary"
-    status=1
-  fi
-  cat "$graph_log" >> "$log"
+  for task in finetune pretrain; do
+    config=configs/tiny/swinv2_tiny_golden64.yaml
+    [ "$task" = pretrain ] && config=configs/tiny/simmim_tiny_golden64.yaml
+    graph_log=/tmp/swinpp-check-runs/graph-$task.log
+    if budget 60 "$swinpp" "$task" --config "$config" --device cuda --forbid-device-syncs \
+      --max-steps 40 --opts DATA.DATA_PATH "$data" DATA.BATCH_SIZE 16 TRAIN.EPOCHS 5 \
+      PRINT_FREQ 20 TRAIN.SAVE_STEPS 0 OUTPUT /tmp/swinpp-check-runs/graph-$task \
+      AMP_ENABLE true TRAIN.AMP_DTYPE bfloat16 MODEL.DROP_PATH_RATE 0.1 TRAIN.CUDA_GRAPH true \
+      > "$graph_log" 2>&1; then
+      say "- 40 $task steps (bf16) with TRAIN.CUDA_GRAPH: $(grep -o "CUDA graph: .*" "$graph_log" | tail -n1); $(grep -o "loss [0-9.]*" "$graph_log" | tail -n1)"
+    else
+      say "- $task with TRAIN.CUDA_GRAPH failed (see check.log)"
+      tail -n 5 "$graph_log" | sed 's/^/    /' | tee -a "$summary"
+      status=1
+    fi
+    cat "$graph_log" >> "$log"
+  done
 fi
 
 # ---- 4. benchmarks ------------------------------------------------------------
