@@ -14,6 +14,9 @@
 #      and torch.compile (bf16, AdamW, synthetic data, batch BATCH, default 128):
 #      training and inference images/s with peak memory; training also with
 #      swinpp's step replayed as a CUDA graph
+#   5. one SwinV2-G (3B parameters) training step at 1536 x 1536 on the GPU
+#      (window 32, activation checkpointing, sequential attention, bf16): step
+#      time and peak memory, or where it ran out
 # Each step has a time budget; whatever finished is kept. Without a GPU the
 # CUDA parts say "no CUDA device" and the rest runs (the training on the CPU
 # through Gloo), which is how it is dry-run on a build machine.
@@ -21,7 +24,8 @@
 # line per measurement), gtest.json, check.log.
 # Usage: tools/gpu/check.sh   (from the project root, gpu-bundle/ beside it)
 # Environment: PYTHON (default /opt/torch/.venv/bin/python3, else .venv/bin/python),
-#   BATCH (128), BUDGET_S (480), STEPS (bench steps, 20).
+#   BATCH (128), BUDGET_S (480), STEPS (bench steps, 20), SECTIONS (which of 2-5
+#   to run, default "2 3 4 5"; a second call can run what the first had no time for).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -102,6 +106,7 @@ if ! "$swinpp" --version >> "$log" 2>&1; then
 fi
 "$swinpp" --version | sed 's/^/    /' | tee -a "$summary"
 
+section_2() {
 # ---- 2. gpu tests -----------------------------------------------------------
 say "## 2. gpu tests (golden on CUDA, kernels, loss scaler, NCCL collectives)"
 SWINPP_GOLDEN_DIR=$root/tests/data/golden budget 120 "$test_gpu" \
@@ -122,7 +127,9 @@ for suite in report["testsuites"]:
 print(f"- {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
       + (" (no CUDA device)" if counts["skipped"] and not counts["passed"] else ""))
 PY
+}
 
+section_3() {
 # ---- 3. training through NCCL, killed and resumed -------------------------------
 if [ "$cuda" = 1 ]; then
   device=cuda backend=nccl epochs=30
@@ -202,7 +209,9 @@ if [ "$cuda" = 1 ]; then
     cat "$graph_log" >> "$log"
   done
 fi
+}
 
+section_4() {
 # ---- 4. benchmarks ------------------------------------------------------------
 say "## 4. benchmarks against timm (bf16 autocast, AdamW, synthetic data, batch $batch)"
 if [ "$cuda" != 1 ]; then
@@ -222,5 +231,37 @@ else
     done
   done
 fi
+}
+
+section_5() {
+# ---- 5. the moonshot: SwinV2-G at 1536 x 1536 on one GPU -----------------------
+say "## 5. one SwinV2-G training step at 1536 x 1536 (window 32, activation checkpointing, 16 windows attended at a time, bf16, AdamW, batch 1)"
+if [ "$cuda" != 1 ]; then
+  say "- no CUDA device: skipped"
+else
+  if budget 240 "$swinpp" bench model --config configs/swinv2/swinv2_giant_patch4_window12_192.yaml \
+    --device cuda --batch 1 --steps 2 --warmup 1 --opts DATA.IMG_SIZE 1536 \
+    MODEL.SWINV2.WINDOW_SIZE 32 MODEL.SWINV2.SEQUENTIAL_ATTENTION_WINDOWS 16 \
+    AMP_ENABLE true TRAIN.AMP_DTYPE bfloat16 DIST.ZERO_STAGE 0 > "$out/giant.txt" 2>> "$log"; then
+    grep "^{" "$out/giant.txt" >> "$out/results.jsonl"
+    "$python" - "$(grep "^{" "$out/giant.txt" | tail -n1)" << 'PY' | tee -a "$summary"
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"- fits: {r['step_seconds']:.2f} s per step, peak {r['peak_memory_bytes'] / 2**30:.1f} GiB "
+      "allocated (the CUDA caching allocator's peak)")
+PY
+  else
+    say "- did not run to the end (out of memory or time); the last lines:"
+    tail -n 4 "$log" | cut -c1-400 | sed 's/^/    /' | tee -a "$summary"
+    status=1
+  fi
+  rm -f "$out/giant.txt"
+fi
+}
+
+# The sections SECTIONS names (default all), in order; section 1 always runs.
+for section in ${SECTIONS:-2 3 4 5}; do
+  "section_$section"
+done
 say "finished in $(($(date +%s) - start)) s, status $status"
 exit $status
