@@ -1,23 +1,32 @@
 // A training step captured as a CUDA graph trains as the eager step does:
 // same parameters and statistics after every step, with the learning rate
 // changing between replays, a batch of another size run eagerly, and the
-// default generator's reseeding honoured by drop path inside the graph.
-// Skips when no CUDA device is present.
+// default generator's reseeding honoured by drop path inside the graph; the
+// trainer with TRAIN.CUDA_GRAPH ends where the eager trainer does. Skips when
+// no CUDA device is present.
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "swinpp/data/synthetic_dataset.h"
 #include "swinpp/dist/single_process_communicator.h"
+#include "swinpp/io/safetensors.h"
 #include "swinpp/model/swin_transformer_v2.h"
 #include "swinpp/optim/loss_scaler.h"
 #include "swinpp/optim/param_groups.h"
 #include "swinpp/train/autocast_guard.h"
+#include "swinpp/train/checkpoint.h"
+#include "swinpp/train/classification_task.h"
 #include "swinpp/train/cuda_graph_step.h"
 #include "swinpp/train/parameter_updater.h"
+#include "swinpp/train/trainer.h"
 #include "swinpp/train/training_step.h"
 #include "swinpp/util/error.h"
 
@@ -152,6 +161,44 @@ TEST(CudaGraphStep, RefusesInputsOffTheDevice) {
       torch::kCUDA);
   const auto inputs = batch(2, 1);
   EXPECT_THROW(graph.run({inputs[0].cpu(), inputs[1]}, 2), Error);
+}
+
+TEST(CudaGraphTraining, EndsWhereTheEagerTrainerEnds) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  namespace fs = std::filesystem;
+  const fs::path tmp =
+      fs::temp_directory_path() / ("swinpp_graph_trainer_" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  data::SyntheticDatasetOptions d;
+  d.classes = 4, d.per_class = 8, d.val_per_class = 2, d.width = 40, d.height = 40;
+  data::make_synthetic_dataset((tmp / "data").string(), d);
+  const auto weights_after = [&](bool cuda_graph) {
+    config::Config c;
+    c.data.data_path = (tmp / "data").string();
+    c.data.img_size = 32, c.data.batch_size = 4, c.data.num_workers = 2;
+    c.model.name = "tiny", c.model.num_classes = 4, c.model.drop_path_rate = 0.0;
+    c.model.swinv2.embed_dim = 16, c.model.swinv2.window_size = 4;
+    c.model.swinv2.depths = {1, 1, 2, 1}, c.model.swinv2.num_heads = {1, 2, 4, 8};
+    c.train.epochs = 1, c.train.warmup_epochs = 0, c.train.base_lr = 1e-3;
+    c.train.scale_lr = false, c.train.clip_grad = 1.0;
+    c.amp_enable = true;  // bf16, with the official mixup and cutmix
+    c.train.cuda_graph = cuda_graph;
+    c.output = (tmp / (cuda_graph ? "graph" : "eager")).string();
+    train::TrainerOptions o;
+    o.device = torch::Device(torch::kCUDA);
+    train::Trainer trainer(c, std::make_shared<train::ClassificationTask>(c), o);
+    trainer.fit();
+    const auto dir = train::latest_checkpoint(trainer.run_dir() + "/checkpoints");
+    EXPECT_TRUE(dir.has_value());
+    return dir ? io::load_safetensors(*dir + "/model.safetensors") : io::TensorMap{};
+  };
+  const io::TensorMap eager = weights_after(false);
+  const io::TensorMap graphed = weights_after(true);  // 8 steps: 2 eager, 6 replayed
+  ASSERT_EQ(eager.size(), graphed.size());
+  for (const auto& [name, value] : eager)
+    EXPECT_TRUE(torch::allclose(value, graphed.at(name), 1e-5, 1e-6))
+        << name << ": largest difference " << (value - graphed.at(name)).abs().max().item<double>();
+  fs::remove_all(tmp);
 }
 
 }  // namespace
