@@ -9,6 +9,7 @@
 
 #include "swinpp/compat.h"
 #include "swinpp/model/non_finite_trace.h"
+#include "swinpp/model/window_bias.h"
 #include "swinpp/model/window_geometry.h"
 #include "swinpp/util/error.h"
 
@@ -25,21 +26,18 @@ torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& k,
                               const torch::Tensor& v, const torch::Tensor& logit_scale,
                               const torch::Tensor& position, const torch::Tensor& mask,
                               double dropout) {
-  const int64_t B_ = q.size(0), h = q.size(1), N = q.size(2);
+  const int64_t B_ = q.size(0);
   const auto dtype = v.scalar_type();
   auto qn = (F::normalize(q, F::NormalizeFuncOptions().dim(-1)) * logit_scale).to(dtype);
   auto kn = F::normalize(k, F::NormalizeFuncOptions().dim(-1)).to(dtype);
-  torch::Tensor bias = position.unsqueeze(0);  // [1, h, N, N]
-  if (mask.defined()) {
-    const int64_t nW = mask.size(0);
-    bias = (bias.unsqueeze(0) + mask.unsqueeze(1).unsqueeze(0))  // [1, nW, h, N, N]
-               .expand({B_ / nW, nW, h, N, N})
-               .reshape({B_, h, N, N});
-  }
+  const torch::Tensor bias =
+      mask.defined() ? expand_window_bias(position.unsqueeze(0) + mask.unsqueeze(1), B_,
+                                          dtype)         // [B_, h, N, N]
+                     : position.unsqueeze(0).to(dtype);  // [1, h, N, N], broadcast over the windows
   std::optional<compat::MemoryEfficientAttentionGuard> pinned;
   if (q.is_cuda()) pinned.emplace();
-  return at::scaled_dot_product_attention(qn, kn, v, bias.to(dtype), dropout,
-                                          /*is_causal=*/false, /*scale=*/1.0);
+  return at::scaled_dot_product_attention(qn, kn, v, bias, dropout, /*is_causal=*/false,
+                                          /*scale=*/1.0);
 }
 
 }  // namespace
