@@ -56,6 +56,33 @@ def count_aten_ops(step):
     return len(events), sum(1 for e in events if not inside_aten(e))
 
 
+def profile_step(step, sync, device, top=30):
+    """Where one step spends its time, as swinpp's --profile counts it: on CUDA the
+    kernels, copies and memsets by name (device time); on the CPU the aten::
+    operators by name (inclusive time)."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+
+    cuda = device.type == "cuda"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    with profile(activities=activities) as prof:
+        step()
+        sync()
+    totals = {}
+    for e in prof.profiler.kineto_results.events():
+        if cuda and e.device_type() != DeviceType.CUDA:
+            continue
+        if not cuda and (e.device_type() != DeviceType.CPU or not e.name().startswith("aten::")):
+            continue
+        total = totals.setdefault(e.name()[:160], [0.0, 0])
+        total[0] += e.duration_ns()
+        total[1] += 1
+    rows = sorted(totals.items(), key=lambda item: -item[1][0])[:top]
+    return {"profiled": "cuda_kernels" if cuda else "cpu_ops_inclusive",
+            "total_ms": sum(t[0] for t in totals.values()) / 1e6,
+            "top": [[name, ns / 1e6, calls] for name, (ns, calls) in rows]}
+
+
 def measure(a, impl):
     device = torch.device(a.device)
     torch.manual_seed(0)
@@ -94,6 +121,7 @@ def measure(a, impl):
     sync()
     seconds = time.perf_counter() - start
     ops = count_aten_ops(step) if a.count_ops else None
+    profiled = profile_step(step, sync, device) if a.profile else None
     peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     result = {"impl": impl, "what": "train_step" if train else "inference", "variant": a.variant,
@@ -104,6 +132,8 @@ def measure(a, impl):
             else "process_max_rss", "torch": torch.__version__}
     if ops:
         result["aten_ops"], result["top_level_aten_ops"] = ops
+    if profiled:
+        result["profile"] = profiled
     return result
 
 
@@ -123,6 +153,8 @@ def main():
     p.add_argument("--amp", default="off", choices=["off", "bf16"])
     p.add_argument("--what", default="train", choices=["train", "inference"])
     p.add_argument("--count-ops", action="store_true", help="count the ATen operators of one step")
+    p.add_argument("--profile", action="store_true",
+                   help="profile one more step: its 30 longest CUDA kernels (CPU: aten:: operators)")
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)

@@ -6,14 +6,18 @@
 #include <nlohmann/json.hpp>
 
 #include <ATen/record_function.h>
+#include <torch/csrc/autograd/profiler_kineto.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 #include <string_view>
+#include <vector>
 
 #ifdef SWINPP_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -42,6 +46,7 @@ struct BenchModelOptions {
   bool inference = false;
   bool count_ops = false;
   bool cuda_graph = false;
+  bool profile = false;
 };
 
 /// ATen operators one call of `step` runs, counted through LibTorch's
@@ -76,6 +81,50 @@ AtenOpCount count_aten_ops(const std::function<void()>& step) {
   step();
   at::removeCallback(handle);
   return {aten_calls.load(), top_level_aten_calls.load()};
+}
+
+/// Where one call of `step` (then `sync`) spends its time as LibTorch's
+/// profiler (Kineto) records it: on CUDA the kernels, copies and memsets,
+/// summed by name over their device time; on the CPU the aten:: operators,
+/// summed by name over their inclusive time (nested operators count in their
+/// callers too). {"profiled", "total_ms", "top": [[name, ms, calls], ...]},
+/// the `top` longest first.
+nlohmann::json profile_step(const std::function<void()>& step, const std::function<void()>& sync,
+                            const c10::Device& device, size_t top = 30) {
+  namespace prof = torch::profiler::impl;
+  std::set<prof::ActivityType> activities{prof::ActivityType::CPU};
+  if (device.is_cuda()) activities.insert(prof::ActivityType::CUDA);
+  const prof::ProfilerConfig config(prof::ProfilerState::KINETO);
+  torch::autograd::profiler::prepareProfiler(config, activities);
+  torch::autograd::profiler::enableProfiler(config, activities);
+  step();
+  sync();
+  const auto result = torch::autograd::profiler::disableProfiler();
+  struct Total {
+    double ns = 0;
+    int64_t calls = 0;
+  };
+  std::map<std::string, Total> totals;
+  double all_ns = 0;
+  for (const auto& event : result->events()) {
+    const bool counted = device.is_cuda() ? event.deviceType() == c10::DeviceType::CUDA
+                                          : event.deviceType() == c10::DeviceType::CPU &&
+                                                event.name().rfind("aten::", 0) == 0;
+    if (!counted) continue;
+    Total& total = totals[event.name().substr(0, 160)];
+    total.ns += static_cast<double>(event.durationNs());
+    ++total.calls;
+    all_ns += static_cast<double>(event.durationNs());
+  }
+  std::vector<std::pair<std::string, Total>> sorted(totals.begin(), totals.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < std::min(top, sorted.size()); ++i)
+    rows.push_back({sorted[i].first, sorted[i].second.ns / 1e6, sorted[i].second.calls});
+  return {{"profiled", device.is_cuda() ? "cuda_kernels" : "cpu_ops_inclusive"},
+          {"total_ms", all_ns / 1e6},
+          {"top", rows}};
 }
 
 /// Bytes the CUDA caching allocator has had allocated at most since the last
@@ -135,6 +184,7 @@ void run_bench_model(const BenchModelOptions& options) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto ops = options.count_ops ? count_aten_ops(step) : AtenOpCount{};
+  const nlohmann::json profile = options.profile ? profile_step(step, sync, device) : nullptr;
   const int world = comm->world_size();
   const double ips = options.batch * world * options.steps / seconds;
   nlohmann::json result = {
@@ -157,6 +207,7 @@ void run_bench_model(const BenchModelOptions& options) {
       {"peak_memory_bytes", peak_memory(device)},
       {"peak_memory_kind", device.is_cuda() ? "cuda_allocated" : "none"},
       {"torch", TORCH_VERSION}};
+  if (options.profile) result["profile"] = profile;
   if (options.count_ops) {
     result["aten_ops"] = ops.all;
     result["top_level_aten_ops"] = ops.top_level;
@@ -187,6 +238,9 @@ void add_bench_command(CLI::App& app) {
   model->add_flag("--cuda-graph", options->cuda_graph,
                   "capture the training step as a CUDA graph and time its replays, as "
                   "TRAIN.CUDA_GRAPH does in training (CUDA; at least 3 warm-up steps)");
+  model->add_flag("--profile", options->profile,
+                  "after timing, profile one more step and add the 30 longest CUDA kernels "
+                  "(on the CPU: aten:: operators, inclusive time) by name to the JSON line");
   model->add_flag("--inference", options->inference,
                   "time forward passes without autograd (evaluation) instead of training steps");
   model->callback([options] { run_bench_model(*options); });

@@ -13,9 +13,12 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden, double drop) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  auto h =
-      drop_->forward(torch::gelu(trace_non_finite(*fc1_, x, fc1_->forward(x))));  // [..., hidden]
-  auto out = drop_->forward(trace_non_finite(*fc2_, h, fc2_->forward(h)));        // [..., C]
+  // at::linear, not fc->forward: the bias is added by the matrix multiply
+  // (addmm) instead of a pass of its own (LibTorch's C++ Linear: matmul, then +=).
+  auto h = drop_->forward(torch::gelu(
+      trace_non_finite(*fc1_, x, at::linear(x, fc1_->weight, fc1_->bias))));  // [..., hidden]
+  auto out = drop_->forward(
+      trace_non_finite(*fc2_, h, at::linear(h, fc2_->weight, fc2_->bias)));  // [..., C]
   return trace_non_finite(*this, x, out);
 }
 

@@ -50,7 +50,7 @@ torch::Tensor PatchMergingImpl::forward(const torch::Tensor& x, int64_t H, int64
   auto x2 = h.index({Slice(), Slice(0, None, 2), Slice(1, None, 2)});
   auto x3 = h.index({Slice(), Slice(1, None, 2), Slice(1, None, 2)});
   auto merged = torch::cat({x0, x1, x2, x3}, -1).view({B, -1, 4 * C});  // [B, H*W/4, 4C]
-  auto reduced = trace_non_finite(*reduction_, merged, reduction_->forward(merged));
+  auto reduced = trace_non_finite(*reduction_, merged, at::linear(merged, reduction_->weight));
   auto out = trace_non_finite(*norm_, reduced, norm_->forward(reduced));  // [B, H*W/4, 2C]
   return trace_non_finite(*this, x, out);
 }

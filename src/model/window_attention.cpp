@@ -105,15 +105,16 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   const int64_t B_ = x.size(0), N = x.size(1), C = x.size(2), h = options.heads();
   torch::Tensor bias;
   if (q_bias_.defined()) bias = torch::cat({q_bias_, torch::zeros_like(v_bias_), v_bias_});
-  auto qkv = trace_non_finite(*qkv_, x, F::linear(x, qkv_->weight, bias));  // [B_, N, 3C]
-  qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});         // [3, B_, h, N, d]
+  auto qkv = trace_non_finite(*qkv_, x, at::linear(x, qkv_->weight, bias));  // [B_, N, 3C]
+  qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});          // [3, B_, h, N, d]
   auto q = qkv[0], k = qkv[1], v = qkv[2];
   auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
   if (options.fused()) {
     const double dropout = is_training() ? options.attn_drop() : 0.0;
     auto out = fused_attention(q, k, v, logit_scale, position, mask, dropout);  // [B_, h, N, d]
     out = out.transpose(1, 2).reshape({B_, N, C});
-    return proj_drop_->forward(trace_non_finite(*proj_, out, proj_->forward(out)));
+    return proj_drop_->forward(
+        trace_non_finite(*proj_, out, at::linear(out, proj_->weight, proj_->bias)));
   }
   auto attn = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
                             F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
@@ -125,7 +126,8 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   }
   attn = attn_drop_->forward(torch::softmax(attn, -1));
   auto out = torch::matmul(attn, v).transpose(1, 2).reshape({B_, N, C});  // [B_, N, C]
-  return proj_drop_->forward(trace_non_finite(*proj_, out, proj_->forward(out)));
+  return proj_drop_->forward(
+      trace_non_finite(*proj_, out, at::linear(out, proj_->weight, proj_->bias)));
 }
 
 }  // namespace swinpp

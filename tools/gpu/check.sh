@@ -13,7 +13,8 @@
 #   4. tools/bench_model.sh for SwinV2-T and SwinV2-B w8 256 against timm eager
 #      and torch.compile (bf16, AdamW, synthetic data, batch BATCH, default 128):
 #      training and inference images/s with peak memory; training also with
-#      swinpp's step replayed as a CUDA graph
+#      swinpp's step replayed as a CUDA graph, and for SwinV2-T the longest CUDA
+#      kernels of one profiled training step of each
 #   5. one SwinV2-G (3B parameters) training step at 1536 x 1536 on the GPU
 #      (window 32, activation checkpointing, sequential attention, bf16): step
 #      time and peak memory, or where it ran out
@@ -221,6 +222,8 @@ else
     for what in train inference; do
       graph_flag=()
       [ "$what" = train ] && graph_flag=(--cuda-graph)
+      # Where SwinV2-T's training step spends its time, kernel by kernel, for each.
+      [ "$what" = train ] && [ "$variant" = tiny ] && graph_flag+=(--profile)
       budget 150 env SWINPP="$swinpp" PYTHON="$python" bash tools/bench_model.sh --device cuda \
         --amp bf16 --variant "$variant" --batch "$batch" --steps "$steps" --warmup 3 \
         --what "$what" --peers "timm timm_compile" "${graph_flag[@]}" > "$out/bench.txt" \
