@@ -73,6 +73,24 @@ struct CudaGraphStep::Impl {
     return step.update();
   }
 
+  /// Captures the step on `inputs`; when CUDA refuses (something in the step
+  /// waits for the device or copies from pageable memory), says why and
+  /// leaves the steps to run eagerly.
+  void try_capture(const std::vector<torch::Tensor>& inputs, int64_t images) {
+    try {
+      capture(inputs, images);
+      spdlog::info("training step captured as a CUDA graph (inputs {})", describe(inputs));
+    } catch (const std::exception& e) {
+      capture_failed = true;
+      (void)cudaGetLastError();  // the refused call's error is not the next kernel's
+      spdlog::warn(
+          "TRAIN.CUDA_GRAPH: the training step could not be captured as a CUDA graph (something "
+          "in it waits for the device or copies from pageable host memory), so every step runs "
+          "eagerly: {}",
+          e.what());
+    }
+  }
+
   void capture(const std::vector<torch::Tensor>& inputs, int64_t images) {
     torch::NoGradGuard no_grad;
     static_inputs.clear();
@@ -86,26 +104,31 @@ struct CudaGraphStep::Impl {
     const bool autocast_cache = at::autocast::is_autocast_cache_enabled();
     at::autocast::set_autocast_cache_enabled(false);
     graph = std::make_unique<at::cuda::CUDAGraph>();
+    bool began = false;
     try {
       // Thread-local: the loader's threads may allocate pinned memory (and
       // query its events) while this thread captures.
       graph->capture_begin(/*pool=*/{0, 0}, cudaStreamCaptureModeThreadLocal);
+      began = true;
       {
         torch::AutoGradMode grad_mode(true);
         outcome = train(static_inputs, images);
       }
       graph->capture_end();
-    } catch (const std::exception& e) {
+    } catch (...) {
       at::autocast::set_autocast_cache_enabled(autocast_cache);
-      try {
-        graph->capture_end();  // ends the stream's capture; the graph is invalid anyway
-      } catch (const std::exception&) {
+      if (began) {
+        try {
+          graph->capture_end();  // ends the stream's capture; the graph is invalid anyway
+        } catch (const std::exception&) {
+        }
+        // The memory the refused capture took goes back to the allocator.
+        c10::cuda::CUDACachingAllocator::releasePool(device.index(), graph->pool());
       }
       graph.reset();
-      throw Error(std::string("capturing the training step as a CUDA graph failed (something in "
-                              "the step reads the device or the host; TRAIN.CUDA_GRAPH false "
-                              "runs it eagerly): ") +
-                  e.what());
+      static_inputs.clear();
+      outcome = {};
+      throw;
     }
     at::autocast::set_autocast_cache_enabled(autocast_cache);
   }
@@ -132,6 +155,7 @@ struct CudaGraphStep::Impl {
   StepOutcome outcome;  ///< the graph's outcome tensors
   int64_t calls = 0, replayed = 0, eager = 0;
   bool warned_mismatch = false;
+  bool capture_failed = false;
 };
 
 CudaGraphStep::CudaGraphStep(TrainingStep& step, LossFunction loss, const torch::Device& device,
@@ -168,13 +192,8 @@ StepOutcome CudaGraphStep::run(const std::vector<torch::Tensor>& inputs, int64_t
     // The caller may free the inputs at once: their memory is not reused
     // before the step's stream has read them.
     for (const torch::Tensor& input : inputs) input.record_stream(s.stream);
-    const bool fits =
-        s.graph && same_layout(inputs, s.static_inputs) && images == s.captured_images;
-    if (!s.graph && s.calls >= s.warmup_steps) {
-      s.capture(inputs, images);
-      spdlog::info("training step captured as a CUDA graph (inputs {})", describe(inputs));
-      outcome = s.replay(inputs);
-    } else if (fits) {
+    if (!s.graph && !s.capture_failed && s.calls >= s.warmup_steps) s.try_capture(inputs, images);
+    if (s.graph && same_layout(inputs, s.static_inputs) && images == s.captured_images) {
       outcome = s.replay(inputs);
     } else {
       if (s.graph && !s.warned_mismatch) {

@@ -153,6 +153,33 @@ TEST(CudaGraphStep, DropPathDrawsFromTheGeneratorAsSeededBeforeEachReplay) {
   EXPECT_EQ(graph.replayed_steps(), 4);
 }
 
+TEST(CudaGraphStep, AStepThatReadsTheDeviceRunsEagerly) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Training eager(false, 0.0), graphed(false, 0.0);
+  // The loss reads a value back (as a step must not): CUDA refuses the capture.
+  const auto reading_loss = [](Training& t, const std::vector<torch::Tensor>& inputs) {
+    torch::Tensor loss = t.loss(inputs);
+    return loss.item<float>() > 1e30f ? loss * 0.0 : loss;
+  };
+  train::CudaGraphStep graph(
+      *graphed.step,
+      [&](const std::vector<torch::Tensor>& inputs) { return reading_loss(graphed, inputs); },
+      torch::kCUDA);
+  for (int64_t s = 1; s <= 5; ++s) {
+    const auto inputs = batch(4, s);
+    eager.step->backward(reading_loss(eager, inputs), 4, true);
+    eager.step->update();
+    eager.step->clear();
+    graph.run(inputs, 4);
+  }
+  EXPECT_FALSE(graph.captured());
+  EXPECT_EQ(graph.eager_steps(), 5);
+  const auto a = eager.model->named_parameters();
+  const auto b = graphed.model->named_parameters();
+  for (const auto& item : a)
+    EXPECT_TRUE(torch::allclose(item.value(), b[item.key()], 1e-5, 1e-6)) << item.key();
+}
+
 TEST(CudaGraphStep, RefusesInputsOffTheDevice) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   Training graphed(false, 0.0);

@@ -31,7 +31,8 @@ namespace swinpp::train {
 /// the current stream and before the caller's later work.
 ///
 /// What the captured step may do is what CUDA allows inside a capture:
-/// nothing may read the device or copy from pageable host memory. swinpp's
+/// nothing may read the device or copy from pageable host memory. When CUDA
+/// refuses the capture, a warning says why and every step runs eagerly. swinpp's
 /// step satisfies this for one process with the replicated updater and fused
 /// AdamW, without gradient accumulation (TrainingStep of accumulation 1);
 /// the learning rate set between replays is used (FusedAdamW reads it on the
