@@ -26,7 +26,8 @@ struct TrainerOptions {
   /// Step checkpoints kept besides the end-of-epoch ones.
   int keep_step_checkpoints = 2;
   /// Debugging: every step but the logging and checkpoint steps and the first
-  /// two of the run (which make device caches and ZeRO-2's bucket order) runs
+  /// two of the run (which make device caches and ZeRO-2's bucket order; with
+  /// TRAIN.CUDA_GRAPH three, the third capturing the graph) runs
   /// with CUDA's sync debug mode set to error (from the batch upload to the
   /// EMA update), so that an operation that waits for the GPU throws. Needs a
   /// CUDA device; TRAIN.STOP_AT_NON_FINITE reads every step and is left out.
