@@ -24,6 +24,7 @@ namespace swinpp::train {
 
 namespace {
 
+/// "{dtype[sizes] on device, ...}" of `tensors`, for messages.
 std::string describe(const std::vector<torch::Tensor>& tensors) {
   std::string text;
   for (const torch::Tensor& t : tensors) {
@@ -33,6 +34,7 @@ std::string describe(const std::vector<torch::Tensor>& tensors) {
   return "{" + text + "}";
 }
 
+/// Whether `a` and `b` pair off in shape, dtype and device.
 bool same_layout(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
