@@ -162,8 +162,10 @@ void run_bench_model(const BenchModelOptions& options) {
           "dispatches none: leave out --cuda-graph (or TRAIN.CUDA_GRAPH) to count them");
   }
   BenchTraining training(cfg, comm, options.batch, device, cuda_graph);
-  // Two eager steps, the capture and its first replay stay out of the timing.
-  const int warmup = cuda_graph ? std::max(options.warmup, 3) : options.warmup;
+  // The eager warm-up steps, the capture and its first replay stay out of the timing.
+  const int warmup = cuda_graph
+                         ? std::max(options.warmup, train::CudaGraphStep::kDefaultWarmupSteps + 1)
+                         : options.warmup;
   const auto sync = [&] {
     if (device.is_cuda()) torch::cuda::synchronize();
     comm->barrier();

@@ -44,8 +44,10 @@ FusedAdamW::FusedAdamW(std::vector<FusedAdamWGroup> groups, double beta1, double
     }
     std::vector<torch::Tensor> lrs;
     for (const torch::Tensor& param : group.params) {
-      if (!param.is_cuda() || device_lr(lrs, param.device()).defined()) continue;
-      lrs.push_back(torch::full({}, group.lr, param.options().dtype(torch::kFloat)));  // []
+      if (device_lr(lrs, param.device()).defined()) continue;
+      // The CUDA kernel reads float32; the CPU one takes float64, exactly the set value.
+      const auto dtype = param.is_cuda() ? torch::kFloat : torch::kDouble;
+      lrs.push_back(torch::full({}, group.lr, param.options().dtype(dtype)));  // []
     }
     device_lrs_.push_back(std::move(lrs));
   }
@@ -88,17 +90,11 @@ void FusedAdamW::step(const torch::Tensor& found_inf) {
         skip = found_inf.to(launch.params.front().device(), torch::kFloat, /*non_blocking=*/true)
                    .reshape({});
       at::_foreach_add_(launch.steps, 1.0);
-      const torch::Tensor lr = device_lr(device_lrs_[g], launch.params.front().device());
-      if (lr.defined())
-        at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
-                          /*max_exp_avg_sqs=*/{}, launch.steps, lr, beta1_, beta2_,
-                          group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
-                          /*grad_scale=*/std::nullopt, skip);
-      else
-        at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
-                          /*max_exp_avg_sqs=*/{}, launch.steps, group.lr, beta1_, beta2_,
-                          group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
-                          /*grad_scale=*/std::nullopt, skip);
+      at::_fused_adamw_(launch.params, launch.grads, launch.exp_avgs, launch.exp_avg_sqs,
+                        /*max_exp_avg_sqs=*/{}, launch.steps,
+                        device_lr(device_lrs_[g], launch.params.front().device()), beta1_, beta2_,
+                        group.weight_decay, eps_, /*amsgrad=*/false, /*maximize=*/false,
+                        /*grad_scale=*/std::nullopt, skip);
       if (skip) at::_foreach_add_(launch.steps, *skip, /*alpha=*/-1.0);  // a skipped step
     }
   }

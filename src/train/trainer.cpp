@@ -38,8 +38,6 @@ namespace {
 /// Separates the stream that seeds LibTorch's generator (drop path, dropout)
 /// from the batch-level generator handed to the task.
 constexpr uint64_t kTorchSeedStream = 0x746F726368ULL;
-/// Eager steps before TRAIN.CUDA_GRAPH captures the next one.
-constexpr int kGraphWarmupSteps = 2;
 }  // namespace
 
 struct Trainer::State {
@@ -176,7 +174,7 @@ Trainer::Trainer(config::Config cfg, std::shared_ptr<TrainingTask> task, Trainer
           AutocastGuard autocast(s.cfg.amp_enable, s.opts.device.type(), s.amp_dtype);
           return s.task->loss(inputs);
         },
-        opts.device, kGraphWarmupSteps);
+        opts.device);
   }
   if (c.train.ema.enable) s.ema.emplace(*s.module, c.train.ema.decay);
   s.metrics =
@@ -321,7 +319,7 @@ std::map<std::string, double> Trainer::fit() {
       // synchronises once): they may wait for the device.
       std::optional<DeviceSyncGuard> no_syncs;
       if (s.opts.forbid_device_syncs && !trace &&
-          s.pos.step >= first_step + (s.graph ? kGraphWarmupSteps + 1 : 2))
+          s.pos.step >= first_step + (s.graph ? CudaGraphStep::kDefaultWarmupSteps + 1 : 2))
         no_syncs.emplace(device);
       const auto seed = static_cast<uint64_t>(c.seed);
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));

@@ -24,11 +24,11 @@ struct FusedAdamWGroup {
 /// (at::_fused_adamw_, on the CPU and on CUDA): one kernel launch per group,
 /// device and dtype instead of a handful of operations per parameter. The
 /// update is torch.optim.AdamW(fused=True)'s: every parameter with a gradient
-/// advances its own step count, one without a gradient is left alone. On CUDA
-/// the kernel reads each group's learning rate from a float32 tensor on the
-/// device (as torch.optim.AdamW(fused=True, capturable=True) with a tensor
-/// lr), which set_lr fills without waiting: a captured CUDA graph of step()
-/// follows every later set_lr.
+/// advances its own step count, one without a gradient is left alone. The
+/// kernel reads each group's learning rate from a tensor on the parameters'
+/// device (float32 on CUDA, as torch.optim.AdamW(fused=True, capturable=True)
+/// with a tensor lr; float64 on the CPU), which set_lr fills without waiting:
+/// a captured CUDA graph of step() follows every later set_lr.
 class FusedAdamW {
  public:
   /// Moments and step counts start at zero, on each parameter's device.
@@ -40,8 +40,8 @@ class FusedAdamW {
   /// decided on the device without reading it (torch.optim.AdamW(fused=True)
   /// under a GradScaler).
   void step(const torch::Tensor& found_inf = {});
-  /// Sets group `index`'s learning rate (on CUDA, an asynchronous fill of its
-  /// device copy).
+  /// Sets group `index`'s learning rate (an asynchronous fill of its device
+  /// copies).
   void set_lr(size_t index, double lr);
   double lr(size_t index) const { return groups_.at(index).lr; }
   const std::vector<FusedAdamWGroup>& groups() const { return groups_; }
@@ -71,8 +71,8 @@ class FusedAdamW {
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;
   /// One float32 scalar per parameter on its device, as the kernel expects.
   std::vector<torch::Tensor> steps_;
-  /// Per group, its learning rate as a float32 scalar [] on each CUDA device
-  /// its parameters are on (made here, never inside a captured step).
+  /// Per group, its learning rate as a scalar [] on each device its
+  /// parameters are on (made here, never inside a captured step).
   std::vector<std::vector<torch::Tensor>> device_lrs_;
   double beta1_, beta2_, eps_;
 };

@@ -40,6 +40,9 @@ namespace swinpp::train {
 /// generator as in eager steps: reseeding it between replays is honoured.
 class CudaGraphStep {
  public:
+  /// Eager steps before the capture, unless the constructor is told otherwise.
+  static constexpr int kDefaultWarmupSteps = 2;
+
   /// The loss ([]) of one micro-batch from the input tensors, under whatever
   /// autocast it sets itself.
   using LossFunction = std::function<torch::Tensor(const std::vector<torch::Tensor>&)>;
@@ -48,7 +51,7 @@ class CudaGraphStep {
   /// swinpp::Error when `device` is not a CUDA device, the build has no CUDA,
   /// the step accumulates gradients or `warmup_steps` < 1.
   CudaGraphStep(TrainingStep& step, LossFunction loss, const torch::Device& device,
-                int warmup_steps = 2);
+                int warmup_steps = kDefaultWarmupSteps);
   ~CudaGraphStep();
   CudaGraphStep(const CudaGraphStep&) = delete;
   CudaGraphStep& operator=(const CudaGraphStep&) = delete;
