@@ -9,8 +9,9 @@ torch::Tensor DropPathImpl::forward(const torch::Tensor& x) {
   const double keep = 1.0 - prob;
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
-  auto keep_mask = torch::empty(shape, x.options()).bernoulli_(keep);  // [B, 1, ...]
-  return x * keep_mask / keep;
+  // [B, 1, ...]: 0 or 1/keep, so that x is read and written once.
+  auto scale = torch::empty(shape, x.options()).bernoulli_(keep).div_(keep);
+  return x * scale;
 }
 
 }  // namespace swinpp

@@ -43,13 +43,12 @@ torch::Tensor PatchMergingImpl::forward(const torch::Tensor& x, int64_t H, int64
               " map");
   auto h = x.view({B, H, W, C});
   if (H % 2 || W % 2) h = F::pad(h, F::PadFuncOptions({0, 0, 0, W % 2, 0, H % 2}));
-  using torch::indexing::None;
-  using torch::indexing::Slice;
-  auto x0 = h.index({Slice(), Slice(0, None, 2), Slice(0, None, 2)});  // [B, H/2, W/2, C]
-  auto x1 = h.index({Slice(), Slice(1, None, 2), Slice(0, None, 2)});
-  auto x2 = h.index({Slice(), Slice(0, None, 2), Slice(1, None, 2)});
-  auto x3 = h.index({Slice(), Slice(1, None, 2), Slice(1, None, 2)});
-  auto merged = torch::cat({x0, x1, x2, x3}, -1).view({B, -1, 4 * C});  // [B, H*W/4, 4C]
+  const int64_t Hh = (H + 1) / 2, Wh = (W + 1) / 2;
+  // The reference's cat of x[0::2, 0::2], x[1::2, 0::2], x[0::2, 1::2] and
+  // x[1::2, 1::2] as one copy: row parity minor, column parity major.
+  auto merged = h.view({B, Hh, 2, Wh, 2, C})
+                    .permute({0, 1, 3, 4, 2, 5})
+                    .reshape({B, Hh * Wh, 4 * C});  // [B, H*W/4, 4C]
   auto reduced = trace_non_finite(*reduction_, merged, at::linear(merged, reduction_->weight));
   auto out = trace_non_finite(*norm_, reduced, norm_->forward(reduced));  // [B, H*W/4, 2C]
   return trace_non_finite(*this, x, out);

@@ -75,9 +75,12 @@ void WindowAttentionImpl::reset_buffers() {
 
 torch::Tensor WindowAttentionImpl::position_bias() {
   const int64_t N = options.window() * options.window();
-  auto table =
-      trace_non_finite(*cpb_mlp_, relative_coords_table_, cpb_mlp_->forward(relative_coords_table_))
-          .view({-1, options.heads()});                                  // [(2W-1)^2, h]
+  // cpb_mlp through at::linear: the first layer's bias added by addmm.
+  const auto& fc1 = cpb_mlp_->at<torch::nn::LinearImpl>(0);
+  const auto& fc2 = cpb_mlp_->at<torch::nn::LinearImpl>(2);
+  auto hidden = at::linear(relative_coords_table_, fc1.weight, fc1.bias).relu_();  // [.., 512]
+  auto table = trace_non_finite(*cpb_mlp_, relative_coords_table_, at::linear(hidden, fc2.weight))
+                   .view({-1, options.heads()});                         // [(2W-1)^2, h]
   auto bias = table.index_select(0, relative_position_index_.view(-1));  // [N*N, h]
   bias = bias.view({N, N, -1}).permute({2, 0, 1}).contiguous();          // [h, N, N]
   return 16 * torch::sigmoid(bias);
@@ -106,8 +109,11 @@ torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::T
   torch::Tensor bias;
   if (q_bias_.defined()) bias = torch::cat({q_bias_, torch::zeros_like(v_bias_), v_bias_});
   auto qkv = trace_non_finite(*qkv_, x, at::linear(x, qkv_->weight, bias));  // [B_, N, 3C]
-  qkv = qkv.reshape({B_, N, 3, h, C / h}).permute({2, 0, 3, 1, 4});          // [3, B_, h, N, d]
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  // Unbound where q, k and v lie side by side in qkv: their gradients are
+  // stacked straight into qkv's layout (one write, no zero-filled copies).
+  const auto parts = qkv.view({B_, N, 3, h, C / h}).unbind(2);  // 3 x [B_, N, h, d]
+  auto q = parts[0].transpose(1, 2), k = parts[1].transpose(1, 2),
+       v = parts[2].transpose(1, 2);  // [B_, h, N, d]
   auto logit_scale = torch::clamp(logit_scale_, c10::nullopt, std::log(100.0)).exp();  // [h, 1, 1]
   if (options.fused()) {
     const double dropout = is_training() ? options.attn_drop() : 0.0;

@@ -1,0 +1,41 @@
+// Stochastic depth: whole samples dropped or scaled by 1/keep in training, at
+// the rate asked for; the identity in eval mode and at rate 0.
+#include "swinpp/model/drop_path.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace swinpp {
+namespace {
+
+TEST(DropPath, DropsWholeSamplesAndScalesTheRestByOneOverKeep) {
+  torch::manual_seed(0);
+  const double prob = 0.25, keep = 1.0 - prob;
+  const int64_t B = 4000;
+  DropPath drop(prob);
+  const torch::Tensor x = torch::rand({B, 3, 5}) + 0.5;  // [B, 3, 5], no zeros
+  auto input = x.clone().requires_grad_();
+  const torch::Tensor y = drop->forward(input);
+  const torch::Tensor kept = (y != 0).all(-1).all(-1);  // [B]
+  const torch::Tensor dropped = (y == 0).all(-1).all(-1);
+  EXPECT_TRUE((kept | dropped).all().item<bool>()) << "a sample is dropped or kept whole";
+  EXPECT_TRUE(torch::allclose(y.index({kept}), x.index({kept}) / keep, 1e-6, 0));
+  // Binomial(4000, 0.75): standard deviation 27.4 samples.
+  EXPECT_NEAR(kept.sum().item<double>(), keep * B, 5 * 27.4);
+  y.sum().backward();
+  const torch::Tensor expected_grad =
+      kept.to(torch::kFloat).view({B, 1, 1}).expand_as(x) / keep;  // d y / d x
+  EXPECT_TRUE(torch::allclose(input.grad(), expected_grad, 1e-6, 0));
+}
+
+TEST(DropPath, IsTheIdentityInEvalModeAndAtRateZero) {
+  const torch::Tensor x = torch::randn({8, 4});
+  DropPath drop(0.5);
+  drop->eval();
+  EXPECT_TRUE(torch::equal(drop->forward(x), x));
+  DropPath none(0.0);
+  EXPECT_TRUE(torch::equal(none->forward(x), x));
+}
+
+}  // namespace
+}  // namespace swinpp
