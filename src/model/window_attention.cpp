@@ -9,6 +9,7 @@
 
 #include "swinpp/compat.h"
 #include "swinpp/model/non_finite_trace.h"
+#include "swinpp/model/scaled_normalize.h"
 #include "swinpp/model/window_bias.h"
 #include "swinpp/model/window_geometry.h"
 #include "swinpp/util/error.h"
@@ -28,8 +29,8 @@ torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& k,
                               double dropout) {
   const int64_t B_ = q.size(0);
   const auto dtype = v.scalar_type();
-  auto qn = (F::normalize(q, F::NormalizeFuncOptions().dim(-1)) * logit_scale).to(dtype);
-  auto kn = F::normalize(k, F::NormalizeFuncOptions().dim(-1)).to(dtype);
+  const auto qn = scaled_normalize(q, logit_scale);  // [B_, h, N, d], q's dtype
+  const auto kn = scaled_normalize(k, torch::Tensor());
   const torch::Tensor bias =
       mask.defined() ? expand_window_bias(position.unsqueeze(0) + mask.unsqueeze(1), B_,
                                           dtype)         // [B_, h, N, N]

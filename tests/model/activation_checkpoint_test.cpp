@@ -235,6 +235,9 @@ TEST(ActivationCheckpoint, ParameterHooksFireOncePerBackwardWithTheGradient) {
   auto options = tiny_with_drop_path();
   SwinTransformerV2 model(options);
   randomize(*model);
+  // The explicit attention replays the plain step to float32 rounding (see
+  // SwinV2TrainingStepMatchesThePlainStep): the hooks' gradients compare at 1e-6.
+  set_fused_attention(model, false);
   model->train();
   const auto images = torch::randn({2, 3, 64, 64});
   const auto reference = training_step(model, images, 21);
