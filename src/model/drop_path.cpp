@@ -4,14 +4,26 @@
 
 namespace swinpp {
 
-torch::Tensor DropPathImpl::forward(const torch::Tensor& x) {
-  if (prob <= 0.0 || !is_training()) return x;
+namespace {
+
+/// [B, 1, ...] in x's dtype: 0 with probability `prob`, else 1/(1-prob).
+torch::Tensor sample_scales(const torch::Tensor& x, double prob) {
   const double keep = 1.0 - prob;
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
-  // [B, 1, ...]: 0 or 1/keep, so that x is read and written once.
-  auto scale = torch::empty(shape, x.options()).bernoulli_(keep).div_(keep);
-  return x * scale;
+  return torch::empty(shape, x.options()).bernoulli_(keep).div_(keep);
+}
+
+}  // namespace
+
+torch::Tensor DropPathImpl::forward(const torch::Tensor& x) {
+  if (prob <= 0.0 || !is_training()) return x;
+  return x * sample_scales(x, prob);
+}
+
+torch::Tensor DropPathImpl::add_to(const torch::Tensor& residual, const torch::Tensor& x) {
+  if (prob <= 0.0 || !is_training()) return residual + x;
+  return torch::addcmul(residual, x, sample_scales(x, prob));
 }
 
 }  // namespace swinpp

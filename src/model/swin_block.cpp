@@ -101,9 +101,9 @@ torch::Tensor SwinBlockImpl::forward(const torch::Tensor& x, int64_t H, int64_t 
   }
   if (Hp != H || Wp != W) h = h.slice(1, 0, H).slice(2, 0, W);
   h = h.reshape({B, H * W, C});
-  auto out = shortcut + drop_path_->forward(trace_non_finite(*norm1_, h, norm1_->forward(h)));
+  auto out = drop_path_->add_to(shortcut, trace_non_finite(*norm1_, h, norm1_->forward(h)));
   auto m = mlp_->forward(out);
-  out = out + drop_path_->forward(trace_non_finite(*norm2_, m, norm2_->forward(m)));
+  out = drop_path_->add_to(out, trace_non_finite(*norm2_, m, norm2_->forward(m)));
   if (extra_norm_) out = trace_non_finite(*extra_norm_, out, extra_norm_->forward(out));
   return trace_non_finite(*this, x, out);  // [B, H*W, C]
 }

@@ -28,6 +28,26 @@ TEST(DropPath, DropsWholeSamplesAndScalesTheRestByOneOverKeep) {
   EXPECT_TRUE(torch::allclose(input.grad(), expected_grad, 1e-6, 0));
 }
 
+TEST(DropPath, AddToEqualsAddingTheDroppedBranchWithTheSameDraws) {
+  DropPath drop(0.4);
+  const torch::Tensor residual = torch::randn({64, 5, 3}), x = torch::randn({64, 5, 3});
+  for (const bool training : {true, false}) {
+    drop->train(training);
+    auto ours_r = residual.clone().requires_grad_(), ours_x = x.clone().requires_grad_();
+    auto ref_r = residual.clone().requires_grad_(), ref_x = x.clone().requires_grad_();
+    torch::manual_seed(3);
+    const torch::Tensor ours = drop->add_to(ours_r, ours_x);
+    torch::manual_seed(3);
+    const torch::Tensor ref = ref_r + drop->forward(ref_x);
+    EXPECT_TRUE(torch::allclose(ours, ref, 1e-6, 1e-6)) << training;
+    const torch::Tensor grad = torch::randn_like(ref);
+    ours.backward(grad);
+    ref.backward(grad);
+    EXPECT_TRUE(torch::allclose(ours_r.grad(), ref_r.grad(), 1e-6, 1e-6)) << training;
+    EXPECT_TRUE(torch::allclose(ours_x.grad(), ref_x.grad(), 1e-6, 1e-6)) << training;
+  }
+}
+
 TEST(DropPath, IsTheIdentityInEvalModeAndAtRateZero) {
   const torch::Tensor x = torch::randn({8, 4});
   DropPath drop(0.5);
