@@ -6,6 +6,7 @@
 
 #include "swinpp/data/dataset.h"
 #include "swinpp/data/eval_transform.h"
+#include "swinpp/train/batch_upload.h"
 #include "swinpp/train/data_options.h"
 
 namespace swinpp::train {
@@ -31,9 +32,11 @@ EvalResult evaluate(SwinTransformerV2Impl& model, data::Loader& loader,
   torch::Tensor sums = torch::zeros({4}, torch::TensorOptions(torch::kDouble).device(device));
   int64_t seen = 0;
   loader.start_epoch(0);
+  BatchUpload upload(device);  // on CUDA, overlaps the batch before
   while (auto batch = loader.next()) {
-    const auto logits = model.forward(batch->images.to(device));  // [B, classes]
-    const auto labels = batch->labels.to(device);
+    const auto on_device = upload({batch->images, batch->labels});
+    const auto& labels = on_device[1];                // [B]
+    const auto logits = model.forward(on_device[0]);  // [B, classes]
     const int64_t B = labels.size(0);
     // The k-th image of a shard sits at position rank + k * world of the
     // epoch's order; positions past the set repeat earlier images.

@@ -21,6 +21,7 @@
 #include "swinpp/optim/optimizer.h"
 #include "swinpp/optim/param_groups.h"
 #include "swinpp/train/autocast_guard.h"
+#include "swinpp/train/batch_upload.h"
 #include "swinpp/train/checkpoint.h"
 #include "swinpp/train/cuda_graph_step.h"
 #include "swinpp/train/event_file_writer.h"
@@ -309,6 +310,7 @@ std::map<std::string, double> Trainer::fit() {
   int64_t window_first_step = s.pos.step + 1;
   std::string status;  // what the progress line shows, as of the last logging step
   bool stop = s.pos.step >= total_steps;
+  BatchUpload upload(device);  // on CUDA, overlaps the step before
   while (!stop && s.pos.epoch < c.train.epochs) {
     const int64_t epoch = s.pos.epoch;
     s.loader->start_epoch(epoch, s.pos.next_batch);
@@ -324,9 +326,8 @@ std::map<std::string, double> Trainer::fit() {
       const auto seed = static_cast<uint64_t>(c.seed);
       data::Generator gen(data::mix_seed(seed, epoch, batch->batch_index, rank));
       torch::manual_seed(data::mix_seed(seed, epoch, batch->batch_index, rank ^ kTorchSeedStream));
-      batch->images = batch->images.to(device, /*non_blocking=*/true);
-      batch->labels = batch->labels.to(device, /*non_blocking=*/true);
-      if (batch->extra.defined()) batch->extra = batch->extra.to(device, /*non_blocking=*/true);
+      const auto on_device = upload({batch->images, batch->labels, batch->extra});
+      batch->images = on_device[0], batch->labels = on_device[1], batch->extra = on_device[2];
       const std::vector<torch::Tensor> inputs = s.task->loss_inputs(*batch, gen);
       const int64_t images = batch->images.size(0);
       s.pos.next_batch = batch->batch_index + 1;
