@@ -20,7 +20,8 @@ import torch
 
 TIMM_NAMES = {("tiny", 8, 256): "swinv2_tiny_window8_256", ("small", 8, 256): "swinv2_small_window8_256",
               ("base", 8, 256): "swinv2_base_window8_256", ("tiny", 16, 256): "swinv2_tiny_window16_256",
-              ("small", 16, 256): "swinv2_small_window16_256", ("base", 16, 256): "swinv2_base_window16_256"}
+              ("small", 16, 256): "swinv2_small_window16_256", ("base", 16, 256): "swinv2_base_window16_256",
+              ("base", 24, 384): "swinv2_base_window12to24_192to384"}
 VISION_NAMES = {"tiny": "swin_v2_t", "small": "swin_v2_s", "base": "swin_v2_b"}
 
 

@@ -28,6 +28,7 @@
 #include "command_common.h"
 #include "swinpp/data/data_bench.h"
 #include "swinpp/dist/parameter_broadcast.h"
+#include "swinpp/model/flops.h"
 #include "swinpp/train/autocast_guard.h"
 #include "swinpp/train/cuda_graph_step.h"
 #include "swinpp/train/model_factory.h"
@@ -189,6 +190,10 @@ void run_bench_model(const BenchModelOptions& options) {
   const nlohmann::json profile = options.profile ? profile_step(step, sync, device) : nullptr;
   const int world = comm->world_size();
   const double ips = options.batch * world * options.steps / seconds;
+  // The model's FLOPs per image, as MFU counts them: 2 per multiply-add of the
+  // forward pass, 3 passes' worth for a training step (recomputation by
+  // activation checkpointing not counted).
+  const double flops_per_image = (options.inference ? 2.0 : 6.0) * swinv2_macs(o);
   nlohmann::json result = {
       {"impl", "swinpp"},
       {"what", options.inference ? "inference" : "train_step"},
@@ -206,6 +211,7 @@ void run_bench_model(const BenchModelOptions& options) {
       {"seconds", seconds},
       {"step_seconds", seconds / options.steps},
       {"images_per_s", ips},
+      {"flops_per_image", flops_per_image},
       {"peak_memory_bytes", peak_memory(device)},
       {"peak_memory_kind", device.is_cuda() ? "cuda_allocated" : "none"},
       {"torch", TORCH_VERSION}};

@@ -12,9 +12,11 @@
 #      with the step captured as a CUDA graph, TRAIN.CUDA_GRAPH)
 #   4. tools/bench_model.sh for SwinV2-T and SwinV2-B w8 256 against timm eager
 #      and torch.compile (bf16, AdamW, synthetic data, batch BATCH, default 128):
-#      training and inference images/s with peak memory; training also with
-#      swinpp's step replayed as a CUDA graph, and for SwinV2-T the longest CUDA
-#      kernels of one profiled training step of each
+#      training and inference images/s with peak memory and MFU; training also
+#      with swinpp's step replayed as a CUDA graph, and for SwinV2-T the longest
+#      CUDA kernels of one profiled training step of each; then SwinV2-B 384
+#      window 24 with activation checkpointing against timm eager (batch BATCH/4):
+#      the peak memory per image
 #   5. one SwinV2-G (3B parameters) training step at 1536 x 1536 on the GPU
 #      (window 32, activation checkpointing, sequential attention, bf16): step
 #      time and peak memory, or where it ran out
@@ -25,7 +27,8 @@
 # line per measurement), gtest.json, check.log.
 # Usage: tools/gpu/check.sh   (from the project root, gpu-bundle/ beside it)
 # Environment: PYTHON (default /opt/torch/.venv/bin/python3, else .venv/bin/python),
-#   BATCH (128), BUDGET_S (480), STEPS (bench steps, 20), SECTIONS (which of 2-5
+#   BATCH (128), BUDGET_S (480), STEPS (bench steps, 20), PEAK_TFLOPS (the GPU's dense
+#   bf16 peak for MFU; default from the GPU's name), SECTIONS (which of 2-5
 #   to run, default "2 3 4 5"; a second call can run what the first had no time for).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -69,8 +72,18 @@ nvidia_libs=$(ls -d "$site"/nvidia/*/lib 2> /dev/null | tr '\n' ':')
 export LD_LIBRARY_PATH=$root/gpu-bundle/lib:$torch_dir/lib:$nvidia_libs${LD_LIBRARY_PATH:-}
 cuda=$("$python" -c 'import torch; print(int(torch.cuda.is_available()))' 2>> "$log")
 say "- python: $python, torch $("$python" -c 'import torch; print(torch.__version__)')"
+# The GPU's stated dense bf16 peak, TFLOP/s, for MFU (PEAK_TFLOPS overrides; 0: unknown).
+peak_tflops=${PEAK_TFLOPS:-0}
 if command -v nvidia-smi > /dev/null && nvidia-smi >> "$log" 2>&1; then
-  say "- GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -n1)"
+  gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n1)
+  if [ -z "${PEAK_TFLOPS:-}" ]; then
+    case $gpu_name in
+      *H100*PCIe*) peak_tflops=756 ;;
+      *H100*NVL* | *H200*NVL*) peak_tflops=835 ;;
+      *H100* | *H200*) peak_tflops=989 ;;  # SXM
+    esac
+  fi
+  say "- GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -n1); dense bf16 peak for MFU: $peak_tflops TFLOP/s"
 else
   say "- GPU: no CUDA device (nvidia-smi: $(command -v nvidia-smi || echo not found))"
 fi
@@ -224,16 +237,28 @@ else
       [ "$what" = train ] && graph_flag=(--cuda-graph)
       # Where SwinV2-T's training step spends its time, kernel by kernel, for each.
       [ "$what" = train ] && [ "$variant" = tiny ] && graph_flag+=(--profile)
-      budget 150 env SWINPP="$swinpp" PYTHON="$python" bash tools/bench_model.sh --device cuda \
-        --amp bf16 --variant "$variant" --batch "$batch" --steps "$steps" --warmup 3 \
-        --what "$what" --peers "timm timm_compile" "${graph_flag[@]}" > "$out/bench.txt" \
-        2>> "$log" || status=1
-      grep "^{" "$out/bench.txt" >> "$out/results.jsonl"
-      grep -v "^{" "$out/bench.txt" | sed 's/^/    /' | tee -a "$summary"
-      rm -f "$out/bench.txt"
+      bench 150 --variant "$variant" --batch "$batch" --what "$what" --peers "timm timm_compile" \
+        "${graph_flag[@]}"
     done
   done
+  # Memory: SwinV2-B 384 window 24, swinpp with activation checkpointing against timm eager.
+  say "### SwinV2-B 384 window 24: swinpp with activation checkpointing, timm eager (batch $((batch / 4)))"
+  bench 120 --variant base --img-size 384 --window 24 --batch $((batch / 4)) --what train \
+    --peers timm --checkpoint
 fi
+}
+
+# bench SECONDS ARGS...: tools/bench_model.sh on CUDA in bf16 with ARGS, its JSON lines
+# to results.jsonl and its summary to summary.md.
+bench() {
+  local seconds=$1
+  shift
+  budget "$seconds" env SWINPP="$swinpp" PYTHON="$python" bash tools/bench_model.sh --device cuda \
+    --amp bf16 --steps "$steps" --warmup 3 --peak-tflops "$peak_tflops" "$@" > "$out/bench.txt" \
+    2>> "$log" || status=1
+  grep "^{" "$out/bench.txt" >> "$out/results.jsonl"
+  grep -v "^{" "$out/bench.txt" | sed 's/^/    /' | tee -a "$summary"
+  rm -f "$out/bench.txt"
 }
 
 section_5() {
