@@ -231,8 +231,8 @@ void add_bench_command(CLI::App& app) {
   auto* model = bench->add_subcommand(
       "model",
       "Training-step images/s (forward, backward, AdamW) on random data, with the CUDA allocator's "
-      "peak memory; under swinpp launch or torchrun, of the data-parallel step (--batch per rank, "
-      "DIST.ZERO_STAGE applies)");
+      "peak memory and the model's FLOPs per image (for MFU); under swinpp launch or torchrun, of "
+      "the data-parallel step (--batch per rank, DIST.ZERO_STAGE applies)");
   add_common_options(*model, options->common, false);
   model->add_option("--batch,-b", options->batch, "images per step and rank (default 4)");
   model->add_option("--steps,-n", options->steps, "timed steps (default 5)");
