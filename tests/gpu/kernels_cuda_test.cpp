@@ -1,6 +1,7 @@
 // LibTorch's fused kernels that swinpp picks on CUDA, each against the path
 // it replaces or the CPU: window attention through the memory-efficient SDPA
-// backend at window 8 (sequence length 64), and the fused AdamW update. Every
+// backend at window 8 (sequence length 64), q and k normalised in float32 from
+// bf16, the window shuffle's gather, and the fused AdamW update. Every
 // test skips when no CUDA device is present.
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "swinpp/model/scaled_normalize.h"
 #include "swinpp/model/token_permutation.h"
 #include "swinpp/model/window_attention.h"
 #include "swinpp/model/window_geometry.h"
@@ -63,6 +65,33 @@ TEST(CudaWindowAttention, MemoryEfficientKernelEqualsTheExplicitPathAtWindow8) {
     EXPECT_LT(relative(fused.input_grad, reference.input_grad), tolerance) << what << "input grad";
     EXPECT_LT(relative(fused.position_grad, reference.position_grad), tolerance)
         << what << "position-bias MLP grad";
+  }
+}
+
+TEST(CudaScaledNormalize, EqualsTheFloat64CompositionOnTheCpu) {
+  SWINPP_REQUIRE_CUDA();
+  torch::manual_seed(2);
+  namespace F = torch::nn::functional;
+  // q as the attention sees it: [B_, h, N, d], a transposed view of [B_, N, h, d].
+  const auto base = torch::randn({16, 64, 4, 32}, torch::kDouble);
+  const auto scale = torch::rand({4, 1, 1}, torch::kDouble) * 20 + 1;  // [h, 1, 1]
+  const auto grad = torch::randn({16, 4, 64, 32}, torch::kDouble);
+  auto ref_x = base.transpose(1, 2).requires_grad_(), ref_s = scale.clone().requires_grad_();
+  const auto ref = F::normalize(ref_x, F::NormalizeFuncOptions().dim(-1)) * ref_s;
+  ref.backward(grad);
+  for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+    const double tolerance = dtype == torch::kFloat ? 1e-5 : 1e-2;
+    auto x = base.to(torch::kCUDA, dtype).transpose(1, 2).detach().requires_grad_();
+    auto s = scale.to(torch::kCUDA, torch::kFloat).requires_grad_();
+    const auto y = scaled_normalize(x, s);  // [B_, h, N, d], x's dtype
+    ASSERT_EQ(y.scalar_type(), dtype);
+    y.backward(grad.to(torch::kCUDA, dtype));
+    const std::string what = c10::toString(dtype);
+    EXPECT_LT(relative(y.cpu().to(torch::kDouble), ref), tolerance) << what << " value";
+    EXPECT_LT(relative(x.grad().cpu().to(torch::kDouble), ref_x.grad()), tolerance)
+        << what << " x gradient";
+    EXPECT_LT(relative(s.grad().cpu().to(torch::kDouble), ref_s.grad()), tolerance)
+        << what << " scale gradient";
   }
 }
 
